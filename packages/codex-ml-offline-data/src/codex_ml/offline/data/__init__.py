@@ -1,0 +1,1 @@
+"""Offline datasets for codex-ml: the tiny corpus and the labelled evaluation set."""

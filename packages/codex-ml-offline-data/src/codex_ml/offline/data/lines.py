@@ -1,0 +1,46 @@
+"""Line datasets: one record per line of a UTF-8 text file."""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+from typing import Iterator
+
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.errors import MalformedArtifactError
+from codex_ml.offline.data.plugin import TINY_CORPUS
+
+
+class LineDataset:
+    """Records in file order, or shuffled once with ``random.Random(seed)`` when ``shuffle`` is set.
+
+    Blank lines are kept: a record is exactly one line, so counts match ``wc -l``.
+    """
+
+    def __init__(self, records: list[str], *, source: Path | None = None, shuffle: bool = False, seed: int = 7) -> None:
+        self.records = list(records)
+        if shuffle:
+            random.Random(seed).shuffle(self.records)
+        self.source, self.shuffle, self.seed = source, shuffle, seed
+
+    @classmethod
+    def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> "LineDataset":
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedArtifactError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        return cls(text.splitlines(), source=Path(path), shuffle=shuffle, seed=seed)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __getitem__(self, index: int) -> str:
+        return self.records[index]
+
+
+def load_tiny_corpus(path: str | os.PathLike[str] | None = None, *, shuffle: bool = False, seed: int = 7) -> LineDataset:
+    """Factory registered as ``offline:tiny-corpus``; ``path`` is a text file or its directory."""
+    return LineDataset.from_file(resolve("offline:tiny-corpus", TINY_CORPUS, path), shuffle=shuffle, seed=seed)

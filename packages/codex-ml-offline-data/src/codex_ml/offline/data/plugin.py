@@ -1,0 +1,12 @@
+"""Registers this distribution's datasets. Imports nothing heavy."""
+from codex_ml.artifacts.spec import ArtifactSpec
+from codex_ml.plugins import hookimpl
+
+TINY_CORPUS = ArtifactSpec("CODEX_ML_TINY_CORPUS_PATH", "CODEX_ML_OFFLINE_DATASETS_DIR", "tiny_corpus.txt",
+                           package="codex_ml.offline.data")
+
+
+@hookimpl
+def register_datasets(register):
+    register("offline:tiny-corpus", "codex_ml.offline.data.lines:load_tiny_corpus",
+             summary="Three-line text corpus, one record per line", artifact=TINY_CORPUS)

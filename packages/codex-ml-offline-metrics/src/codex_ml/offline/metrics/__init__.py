@@ -1,0 +1,1 @@
+"""Offline metrics for codex-ml: weighted accuracy, accuracy and exact match."""

@@ -1,0 +1,29 @@
+"""Registers this distribution's tokenizers and models. Imports nothing heavy."""
+from codex_ml.offline.models import artifacts
+from codex_ml.plugins import hookimpl
+
+HF_REQUIRES = ("torch", "transformers")
+
+
+@hookimpl
+def register_tokenizers(register):
+    register("offline:tiny-vocab", "codex_ml.offline.models.tiny_vocab:load_tiny_vocab",
+             summary="Six-word whitespace tokenizer from vocab.json", artifact=artifacts.TINY_VOCAB)
+    register("offline:gpt2", "codex_ml.offline.models.hf:load_gpt2_tokenizer",
+             summary="GPT-2 byte-level BPE tokenizer from a local directory", requires=HF_REQUIRES, extra="hf",
+             artifact=artifacts.GPT2_TOKENIZER)
+    register("offline:tinyllama", "codex_ml.offline.models.hf:load_tinyllama_tokenizer",
+             summary="TinyLlama SentencePiece tokenizer from a local directory", requires=HF_REQUIRES + ("sentencepiece",),
+             extra="hf", artifact=artifacts.TINYLLAMA_TOKENIZER)
+
+
+@hookimpl
+def register_models(register):
+    register("offline:tiny-sequence", "codex_ml.offline.models.tiny_sequence:load_tiny_sequence",
+             summary="Scripted prefix-rule model from model.json (no parameters)", artifact=artifacts.TINY_SEQUENCE)
+    register("offline:gpt2", "codex_ml.offline.models.hf:load_gpt2_model",
+             summary="GPT-2 causal LM from a local directory (transformers)", requires=HF_REQUIRES, extra="hf",
+             artifact=artifacts.GPT2_MODEL)
+    register("offline:tinyllama", "codex_ml.offline.models.hf:load_tinyllama_model",
+             summary="TinyLlama causal LM from a local directory (transformers)", requires=HF_REQUIRES, extra="hf",
+             artifact=artifacts.TINYLLAMA_MODEL)

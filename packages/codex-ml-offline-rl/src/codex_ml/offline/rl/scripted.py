@@ -1,0 +1,59 @@
+"""``offline:scripted``: an agent replaying a fixed list of actions."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+from codex_ml.artifacts.files import read_json_object
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.errors import MalformedArtifactError
+from codex_ml.io import atomic_write_json
+from codex_ml.offline.rl.plugin import SCRIPTED_POLICY
+
+
+class ScriptedAgent:
+    """``act()`` returns the actions in order; at the end it wraps round when ``loop`` is true, else
+    repeats the last action. ``update`` learns nothing and says so."""
+
+    def __init__(self, actions: Sequence[int], loop: bool = True, *, source: Path | None = None) -> None:
+        if not actions:
+            raise MalformedArtifactError(f"{source or 'offline:scripted'}: 'actions' must not be empty")
+        self.actions = [int(action) for action in actions]
+        self.loop = bool(loop)
+        self.source = source
+        self._index = 0
+
+    @classmethod
+    def from_file(cls, path: Path) -> "ScriptedAgent":
+        data = read_json_object(path, required={"actions": list}, optional={"loop": bool, "metadata": dict})
+        bad = [a for a in data["actions"] if isinstance(a, bool) or not isinstance(a, int)]
+        if bad:
+            raise MalformedArtifactError(f"{path}: 'actions' must be a list of integers, found {bad[0]!r}")
+        return cls(data["actions"], data.get("loop", True), source=path)
+
+    def act(self, state: Any = None) -> int:
+        if self._index >= len(self.actions):
+            self._index = 0 if self.loop else len(self.actions) - 1
+        action = self.actions[self._index]
+        self._index += 1
+        return action
+
+    def update(self, trajectory: Sequence[Any]) -> dict[str, float]:
+        return {"loss": 0.0, "transitions": float(len(trajectory)), "updated": 0.0}
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        target = Path(path)
+        if target.is_dir():
+            target = target / "policy.json"
+        atomic_write_json(target, {"actions": self.actions, "loop": self.loop})
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        source = Path(path)
+        fresh = ScriptedAgent.from_file(source / "policy.json" if source.is_dir() else source)
+        self.actions, self.loop, self.source, self._index = fresh.actions, fresh.loop, fresh.source, 0
+
+
+def load_scripted_agent(path: str | os.PathLike[str] | None = None) -> ScriptedAgent:
+    """Factory registered as ``offline:scripted``; ``path`` is a policy file or its directory."""
+    return ScriptedAgent.from_file(resolve("offline:scripted", SCRIPTED_POLICY, path))

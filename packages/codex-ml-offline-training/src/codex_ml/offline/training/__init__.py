@@ -1,0 +1,1 @@
+"""Offline trainers for codex-ml: the functional trainer."""

@@ -1,0 +1,85 @@
+"""``offline:functional``: a step-based trainer honouring every key of its configuration.
+
+Each optimisation step consumes ``gradient_accumulation_steps`` micro-batches of ``batch_size`` records,
+cycling over the dataset; every ``log_interval`` steps (and at the last step) one record goes to ``log``.
+A model without trainable parameters is run over the same schedule but not trained, and the summary
+says so.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.interfaces import Dataset, LogFn, Tokenizer
+from codex_ml.offline.training.config import TrainerConfig
+from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
+
+
+def has_trainable_parameters(model: Any) -> bool:
+    parameters = getattr(model, "parameters", None)
+    if not callable(parameters):
+        return False
+    return any(getattr(p, "requires_grad", False) for p in parameters())
+
+
+class FunctionalTrainer:
+    def __init__(self, config: TrainerConfig, *, source: Path | None = None) -> None:
+        self.config = config
+        self.source = source
+
+    def _micro_batches(self, dataset: Dataset) -> Iterator[list[Any]]:
+        if len(dataset) == 0:
+            raise ValueError("offline:functional: the dataset is empty; there is nothing to train on")
+        records = itertools.cycle(dataset)
+        while True:
+            yield [next(records) for _ in range(self.config.batch_size)]
+
+    def fit(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None = None, log: LogFn | None = None) -> dict[str, Any]:
+        if has_trainable_parameters(model):
+            from codex_ml.offline.training.torch_loop import fit_torch  # needs torch; imported only here
+
+            return fit_torch(self.config, model, dataset, tokenizer=tokenizer, log=log)
+        return self._run_without_training(model, dataset, tokenizer=tokenizer, log=log)
+
+    def _run_without_training(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None, log: LogFn | None) -> dict[str, Any]:
+        cfg = self.config
+        batches = self._micro_batches(dataset)
+        records_seen = tokens_seen = completion_chars = 0
+        window_records = window_tokens = 0
+        logged = 0
+        for step in range(1, cfg.max_steps + 1):
+            for _ in range(cfg.gradient_accumulation_steps):
+                for record in next(batches):
+                    text = str(record)
+                    n_tokens = len(tokenizer.encode(text)) if tokenizer is not None else len(text.split())
+                    completion = model.generate(text)
+                    records_seen += 1
+                    tokens_seen += n_tokens
+                    window_records += 1
+                    window_tokens += n_tokens
+                    completion_chars += len(completion)
+            if log is not None and (step % cfg.log_interval == 0 or step == cfg.max_steps):
+                log({"step": step, "records": window_records, "tokens": window_tokens,
+                     "learning_rate": cfg.learning_rate, "trained": False})
+                logged += 1
+                window_records = window_tokens = 0
+        return {
+            "trainer": "offline:functional",
+            "trained": False,
+            "reason": "the model has no trainable parameters; it was run over the schedule but not updated",
+            "steps": cfg.max_steps,
+            "records_seen": records_seen,
+            "tokens_seen": tokens_seen,
+            "mean_completion_chars": completion_chars / records_seen if records_seen else 0.0,
+            "log_records": logged,
+            "config": cfg.to_dict(),
+        }
+
+
+def load_functional_trainer(path: str | os.PathLike[str] | None = None, **overrides: Any) -> FunctionalTrainer:
+    """Factory registered as ``offline:functional``: settings from the JSON file, overridden by keywords."""
+    config_path = resolve("offline:functional", FUNCTIONAL_CONFIG, path)
+    return FunctionalTrainer(TrainerConfig.from_file(config_path, overrides), source=config_path)

@@ -1,0 +1,64 @@
+"""Reading small JSON artefacts with errors that name the file and what is wrong with it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from codex_ml.errors import MalformedArtifactError
+
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+
+def _matches(value: Any, expected: type | tuple[type, ...]) -> bool:
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in types:
+        return False  # JSON true is not a number here
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return isinstance(value, types)
+
+
+def read_json(path: Path) -> Any:
+    """Parse ``path`` as JSON, turning syntax errors into :class:`MalformedArtifactError`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedArtifactError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedArtifactError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+
+
+def read_json_object(
+    path: Path,
+    *,
+    required: Mapping[str, type | tuple[type, ...]] = {},
+    optional: Mapping[str, type | tuple[type, ...]] = {},
+    allow_extra: bool = True,
+) -> dict[str, Any]:
+    """Read a JSON object and check the keys' presence and types."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise MalformedArtifactError(f"{path}: expected a JSON object, found {_type_name(type(data))}")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise MalformedArtifactError(f"{path}: missing required key(s) {', '.join(map(repr, missing))}")
+    for key, expected in {**required, **optional}.items():
+        if key in data and not _matches(data[key], expected):
+            raise MalformedArtifactError(
+                f"{path}: key {key!r} must be {_type_name(expected)}, found {json.dumps(data[key])}"
+            )
+    if not allow_extra:
+        unknown = sorted(set(data) - set(required) - set(optional))
+        if unknown:
+            raise MalformedArtifactError(
+                f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted({**required, **optional}))}"
+            )
+    return data

@@ -1,0 +1,49 @@
+"""Run a Click command so users see one-line errors and a non-zero exit, never a bare traceback.
+
+``--traceback`` on the command line or ``CODEX_ML_DEBUG=1`` shows the full trace instead.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Sequence
+
+import click
+
+from codex_ml.errors import CodexMLError
+
+DEBUG_VAR = "CODEX_ML_DEBUG"
+
+
+def wants_traceback(args: Sequence[str]) -> bool:
+    return "--traceback" in args or os.environ.get(DEBUG_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def run(command: click.Command, args: Sequence[str] | None = None, prog_name: str | None = None) -> None:
+    args = list(sys.argv[1:] if args is None else args)
+    debug = wants_traceback(args)
+    try:
+        command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except CodexMLError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except (FileNotFoundError, ValueError, ImportError, KeyError, OSError) as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - last resort: still one line unless asked
+        if debug:
+            raise
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --traceback for details)", err=True)
+        sys.exit(1)

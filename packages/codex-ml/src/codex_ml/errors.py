@@ -1,0 +1,40 @@
+"""Exception types shared by the core and plugins.
+
+Every error a user can cause derives from :class:`CodexMLError`, so the CLI can print it as one line
+and exit non-zero instead of showing a traceback.
+"""
+from __future__ import annotations
+
+
+class CodexMLError(Exception):
+    """Base class for errors with a message meant for the user."""
+
+    exit_code = 1
+
+
+class UnknownComponentError(CodexMLError, LookupError):
+    """A registry was asked for a name nobody registered."""
+
+
+class ComponentConflictError(CodexMLError, LookupError):
+    """Two distributions registered the same component name."""
+
+
+class PluginLoadError(CodexMLError):
+    """A plugin failed to load while strict mode was on."""
+
+
+class MissingDependencyError(CodexMLError, ImportError):
+    """A component needs an optional dependency that is not installed."""
+
+
+class ArtifactNotFoundError(CodexMLError, FileNotFoundError):
+    """An offline artefact could not be found in any of the searched locations."""
+
+
+class MalformedArtifactError(CodexMLError, ValueError):
+    """An artefact file exists but its content is not what the component expects."""
+
+
+class UnknownSettingError(CodexMLError, TypeError):
+    """A component was given a setting it does not know."""

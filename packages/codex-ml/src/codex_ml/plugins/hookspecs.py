@@ -1,0 +1,77 @@
+"""The contract between the core and plugins: one hook per component kind.
+
+A plugin is a module named by an entry point in the ``codex_ml`` group. It implements any of the
+hooks below with ``@hookimpl``. Each ``register_*`` hook receives ``register``, a callable taking::
+
+    register(name, "module:attr", summary="...", requires=("torch",), extra="hf", artifact=ArtifactSpec(...))
+
+``"module:attr"`` is imported only when the component is built, so plugin modules must import nothing
+heavy. Names follow ``namespace:name`` (the project's own use ``offline:``).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pluggy
+
+PROJECT = "codex_ml"
+#: The entry-point group plugins are published under.
+ENTRY_POINT_GROUP = "codex_ml"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Register = Callable[..., None]
+
+
+@hookspec
+def register_tokenizers(register: Register) -> None:
+    """Register tokenizers: ``encode(text) -> list[int]`` and ``decode(ids) -> str``."""
+
+
+@hookspec
+def register_models(register: Register) -> None:
+    """Register models: ``generate(prompt) -> str``."""
+
+
+@hookspec
+def register_datasets(register: Register) -> None:
+    """Register datasets: sized iterables of records."""
+
+
+@hookspec
+def register_metrics(register: Register) -> None:
+    """Register metrics: ``compute(predictions, targets) -> float``."""
+
+
+@hookspec
+def register_trainers(register: Register) -> None:
+    """Register trainers: ``fit(...)`` returns a summary of what was trained."""
+
+
+@hookspec
+def register_reward_models(register: Register) -> None:
+    """Register reward models: ``score(prompt, completion) -> float``."""
+
+
+@hookspec
+def register_rl_agents(register: Register) -> None:
+    """Register RL agents: ``act``, ``update``, ``save`` and ``load``."""
+
+
+#: Hook name for each component kind.
+KIND_HOOKS: dict[str, str] = {
+    "tokenizers": "register_tokenizers",
+    "models": "register_models",
+    "datasets": "register_datasets",
+    "metrics": "register_metrics",
+    "trainers": "register_trainers",
+    "reward_models": "register_reward_models",
+    "rl_agents": "register_rl_agents",
+}
+
+
+def all_hook_names() -> list[str]:
+    """Every hookspec name defined in this module (the guard test compares docs against it)."""
+    return [name for name, obj in globals().items() if callable(obj) and hasattr(obj, PROJECT + "_spec")]
+

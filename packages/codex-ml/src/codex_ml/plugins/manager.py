@@ -1,0 +1,198 @@
+"""Discovery: load every ``codex_ml`` entry point, isolate failures and collect registrations.
+
+Each plugin is loaded and its hooks are called one plugin at a time, so a plugin that fails to
+import, fails validation or raises inside a hook is recorded as ``failed`` and the others carry on.
+``CODEX_ML_STRICT_PLUGINS=1`` turns the first failure into an error; ``CODEX_ML_DISABLE_PLUGINS``
+(comma-separated distribution or entry-point names) skips plugins before they are imported.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Iterable
+
+import pluggy
+
+from codex_ml.errors import ComponentConflictError, PluginLoadError, UnknownComponentError
+from codex_ml.plugins import hookspecs
+from codex_ml.plugins.spec import IN_PROCESS, KINDS, ComponentSpec, _Registration
+
+STRICT_VAR = "CODEX_ML_STRICT_PLUGINS"
+DISABLE_VAR = "CODEX_ML_DISABLE_PLUGINS"
+
+
+def _canonical(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class PluginRecord:
+    """One entry point in the ``codex_ml`` group and what became of it."""
+
+    name: str
+    distribution: str
+    version: str
+    value: str
+    status: str = "ok"  # ok | failed | disabled
+    error: str | None = None
+    location: str | None = None
+    components: list[ComponentSpec] = field(default_factory=list)
+
+
+class PluginHost:
+    """The plugin manager plus everything discovery found; the registries read from here."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: list[PluginRecord] = []
+        self._components: dict[str, dict[str, list[ComponentSpec]]] = {kind: {} for kind in KINDS}
+
+    # -- discovery -----------------------------------------------------------------------------
+    def load_entry_points(
+        self,
+        entry_points: Iterable[metadata.EntryPoint] | None = None,
+        *,
+        strict: bool | None = None,
+        disabled: Iterable[str] | None = None,
+    ) -> None:
+        strict = _truthy(os.environ.get(STRICT_VAR)) if strict is None else strict
+        if disabled is None:
+            disabled = (os.environ.get(DISABLE_VAR) or "").split(",")
+        disabled_names = {_canonical(n) for n in disabled if n.strip()}
+        if entry_points is None:
+            entry_points = metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
+        seen: set[tuple[str, str]] = set()
+        for ep in entry_points:
+            dist = getattr(ep, "dist", None)
+            dist_name = dist.name if dist is not None else "<unknown>"
+            key = (_canonical(dist_name), ep.name)
+            if key in seen:  # the same distribution reached through two sys.path entries
+                continue
+            seen.add(key)
+            record = PluginRecord(ep.name, dist_name, dist.version if dist is not None else "", ep.value)
+            self.plugins.append(record)
+            if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
+                record.status = "disabled"
+                continue
+            self._load_one(ep, record)
+            if record.status == "failed" and strict:
+                raise PluginLoadError(
+                    f"plugin {record.name!r} from {record.distribution} {record.version} failed to load "
+                    f"({STRICT_VAR} is set): {record.error}"
+                )
+
+    def _load_one(self, ep: metadata.EntryPoint, record: PluginRecord) -> None:
+        module = None
+        try:
+            module = ep.load()
+            record.location = getattr(module, "__file__", None)
+            self.pm.register(module, name=f"{record.distribution}:{record.name}")
+            unknown = self._unknown_hooks(module)
+            if unknown:
+                raise pluggy.PluginValidationError(
+                    module, f"implements unknown hook(s) {', '.join(unknown)}; known hooks: {', '.join(hookspecs.KIND_HOOKS.values())}"
+                )
+            specs: list[ComponentSpec] = []
+            for kind, hook_name in hookspecs.KIND_HOOKS.items():
+                for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                    if impl.plugin is module:
+                        registration = _Registration(kind, record.distribution, record.version)
+                        impl.function(register=registration)
+                        specs.extend(registration.specs)
+        except Exception as exc:  # noqa: BLE001 - any plugin error must be isolated
+            record.status = "failed"
+            record.error = _describe(exc)
+            if module is not None and self.pm.is_registered(module):
+                self.pm.unregister(module)
+            return
+        record.components = specs
+        for spec in specs:
+            self._components[spec.kind].setdefault(spec.name, []).append(spec)
+
+    def _unknown_hooks(self, module: object) -> list[str]:
+        marker = hookspecs.PROJECT + "_impl"
+        unknown = []
+        for attr in dir(module):
+            options = getattr(getattr(module, attr, None), marker, None)
+            if options is None or (isinstance(options, dict) and options.get("optionalhook")):
+                continue
+            hook_name = options.get("specname") or attr if isinstance(options, dict) else attr
+            caller = getattr(self.pm.hook, hook_name, None)
+            if caller is None or not caller.has_spec():
+                unknown.append(hook_name)
+        return unknown
+
+    # -- lookup --------------------------------------------------------------------------------
+    def specs(self, kind: str) -> dict[str, list[ComponentSpec]]:
+        return self._components[kind]
+
+    def lookup(self, kind: str, name: str) -> ComponentSpec:
+        candidates = self._components[kind].get(name)
+        if not candidates:
+            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self._components[kind])))
+        if len(candidates) > 1:
+            owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
+            raise ComponentConflictError(
+                f"{KINDS[kind]} {name!r} is registered by more than one distribution: {owners}. "
+                f"Uninstall one, or disable it with {DISABLE_VAR}=<distribution>."
+            )
+        return candidates[0]
+
+    def add(self, spec: ComponentSpec, *, replace: bool = False) -> None:
+        """Register an in-process component; clashing with an existing name needs ``replace=True``."""
+        existing = self._components[spec.kind].get(spec.name)
+        if existing and not replace:
+            owners = ", ".join(c.distribution for c in existing)
+            raise ComponentConflictError(
+                f"{KINDS[spec.kind]} {spec.name!r} is already registered by {owners}; pass replace=True to override it"
+            )
+        self._components[spec.kind][spec.name] = [spec]
+
+    def remove(self, kind: str, name: str) -> None:
+        if name not in self._components[kind]:
+            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self._components[kind])))
+        del self._components[kind][name]
+
+
+def unknown_name_message(kind_label: str, name: str, available: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, available, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    listing = ", ".join(available) if available else "none (is the distribution that provides it installed?)"
+    return f"unknown {kind_label} {name!r}.{hint} Available: {listing}"
+
+
+def _describe(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+_HOST: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide host, discovering entry points on first use."""
+    global _HOST
+    if _HOST is None:
+        host = PluginHost()
+        host.load_entry_points()
+        _HOST = host
+    return _HOST
+
+
+def reset_host(host: PluginHost | None = None) -> None:
+    """Forget discovery results (tests), or install ``host`` in their place."""
+    global _HOST
+    _HOST = host
+
+
+__all__ = ["IN_PROCESS", "PluginHost", "PluginRecord", "get_host", "reset_host"]

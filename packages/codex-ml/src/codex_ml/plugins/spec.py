@@ -1,0 +1,137 @@
+"""What a plugin registers: a name, a lazy reference to the implementation and what it needs.
+
+Nothing here imports the implementation; :meth:`ComponentSpec.load` does that on first use.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from codex_ml.artifacts.spec import ArtifactSpec
+from codex_ml.errors import MissingDependencyError
+
+#: Component kinds, in display order, with the singular word used in messages.
+KINDS: dict[str, str] = {
+    "tokenizers": "tokenizer",
+    "models": "model",
+    "datasets": "dataset",
+    "metrics": "metric",
+    "trainers": "trainer",
+    "reward_models": "reward model",
+    "rl_agents": "RL agent",
+}
+
+#: Distribution name used for components registered from user code rather than a plugin.
+IN_PROCESS = "<in-process>"
+
+
+def normalise_kind(kind: str) -> str:
+    """Accept ``models``, ``model`` or ``reward-models`` and return the canonical plural kind."""
+    key = kind.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in KINDS:
+        return key
+    for plural, singular in KINDS.items():
+        if key == singular.lower().replace(" ", "_"):
+            return plural
+    raise ValueError(f"unknown component kind {kind!r}; expected one of: {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One registered component.
+
+    ``target`` is either ``"module:attr"`` (imported on first use) or the callable itself for
+    in-process registrations. Calling the target with keyword arguments builds the component.
+    ``requires`` lists importable modules the implementation needs; ``extra`` is the distribution
+    extra that installs them, used for the install hint.
+    """
+
+    name: str
+    kind: str
+    target: str | Callable[..., Any]
+    summary: str = ""
+    requires: tuple[str, ...] = ()
+    extra: str | None = None
+    artifact: ArtifactSpec | None = None
+    distribution: str = IN_PROCESS
+    version: str = ""
+
+    @property
+    def target_ref(self) -> str:
+        """The implementation as ``module:attr`` text, for display."""
+        if isinstance(self.target, str):
+            return self.target
+        module = getattr(self.target, "__module__", "?")
+        return f"{module}:{getattr(self.target, '__qualname__', repr(self.target))}"
+
+    def missing_requirements(self) -> list[str]:
+        """Modules in ``requires`` that cannot be found, checked without importing them."""
+        missing = []
+        for module in self.requires:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except (ImportError, ValueError):
+                found = False
+            if not found:
+                missing.append(module)
+        return missing
+
+    def install_hint(self) -> str:
+        if self.extra and self.distribution != IN_PROCESS:
+            return f"pip install '{self.distribution}[{self.extra}]'"
+        return "pip install " + " ".join(self.requires)
+
+    def load(self) -> Callable[..., Any]:
+        """Import and return the implementation, or explain which dependency is missing."""
+        missing = self.missing_requirements()
+        if missing:
+            raise MissingDependencyError(
+                f"{self.name} needs {', '.join(missing)}, which is not installed: {self.install_hint()}"
+            )
+        if not isinstance(self.target, str):
+            return self.target
+        module_name, _, attr_path = self.target.partition(":")
+        obj: Any = importlib.import_module(module_name)
+        for attr in filter(None, attr_path.split(".")):
+            obj = getattr(obj, attr)
+        return obj
+
+
+@dataclass
+class _Registration:
+    """Collects what one plugin registers for one kind; handed to hooks as ``register``."""
+
+    kind: str
+    distribution: str
+    version: str
+    specs: list[ComponentSpec] = field(default_factory=list)
+
+    def __call__(
+        self,
+        name: str,
+        target: str | Callable[..., Any],
+        *,
+        summary: str = "",
+        requires: tuple[str, ...] | list[str] = (),
+        extra: str | None = None,
+        artifact: ArtifactSpec | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"component names must be non-empty strings, got {name!r}")
+        if isinstance(target, str) and ":" not in target:
+            raise ValueError(f"{name}: target must look like 'module:attr', got {target!r}")
+        self.specs.append(
+            ComponentSpec(
+                name=name,
+                kind=self.kind,
+                target=target,
+                summary=summary,
+                requires=tuple(requires),
+                extra=extra,
+                artifact=artifact,
+                distribution=self.distribution,
+                version=self.version,
+            )
+        )
