@@ -69,7 +69,7 @@ class PluginHost:
         if entry_points is None:
             entry_points = metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
         seen: set[tuple[str, str]] = set()
-        for ep in entry_points:
+        for ep in sorted(entry_points, key=_entry_point_order):
             dist = getattr(ep, "dist", None)
             dist_name = dist.name if dist is not None else "<unknown>"
             key = (_canonical(dist_name), ep.name)
@@ -170,8 +170,16 @@ def unknown_name_message(kind_label: str, name: str, available: list[str]) -> st
     return f"unknown {kind_label} {name!r}.{hint} Available: {listing}"
 
 
+def _entry_point_order(ep: metadata.EntryPoint) -> tuple[str, str]:
+    """Load plugins in a stable order (distribution, then entry-point name), whatever the file system says."""
+    dist = getattr(ep, "dist", None)
+    return (_canonical(dist.name) if dist is not None else "", ep.name)
+
+
 def _describe(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
+    """The error in one line, with the plugin code location that raised it."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if "codex_ml/plugins/" not in f.filename.replace("\\", "/") and not f.filename.startswith("<frozen")]
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}: {exc}{where}"
 

@@ -1,0 +1,132 @@
+"""Discovery with real plugin distributions: isolation, conflicts, disabling, strict mode."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from codex_ml.errors import ComponentConflictError, PluginLoadError, UnknownComponentError
+from codex_ml.plugins.manager import PluginHost, get_host, reset_host
+from codex_ml.plugins.registries import metrics, models, reward_models, tokenizers
+from plugin_sites import entry_points, install
+
+FIXTURES = ("broken-import", "broken-hook", "unknown-hook", "conflict", "example")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return install(tmp_path_factory.mktemp("site"), *FIXTURES)
+
+
+@pytest.fixture
+def host(site, monkeypatch):
+    """Installed distributions plus the fixture site, as one environment would see them."""
+    monkeypatch.syspath_prepend(str(site))
+    for name in [m for m in sys.modules if m.startswith("codex_ml_fixture") or m.startswith("codex_ml_example")]:
+        monkeypatch.delitem(sys.modules, name)
+
+    def build(**kwargs):
+        from importlib import metadata
+
+        h = PluginHost()
+        h.load_entry_points([*metadata.entry_points(group="codex_ml"), *entry_points(site)], **kwargs)
+        reset_host(h)
+        return h
+
+    return build
+
+
+def record(h, dist):
+    return next(r for r in h.plugins if r.distribution == dist)
+
+
+def test_broken_plugins_are_listed_as_failed_and_others_still_work(host):
+    h = host()
+    broken = record(h, "codex-ml-fixture-broken-import")
+    assert broken.status == "failed" and "ModuleNotFoundError" in broken.error
+    hook = record(h, "codex-ml-fixture-broken-hook")
+    assert hook.status == "failed" and "registration exploded" in hook.error
+    assert "fixture:half-registered" not in models  # a failed plugin contributes nothing
+    assert models.resolve_and_instantiate("offline:tiny-sequence").generate("hello") == "offline world"
+    assert record(h, "codex-ml-offline-models").status == "ok"
+
+
+def test_unknown_hooks_are_reported(host):
+    typo = record(host(), "codex-ml-fixture-unknown-hook")
+    assert typo.status == "failed" and "register_modles" in typo.error
+
+
+def test_conflicting_names_are_never_silently_resolved(host):
+    host()
+    owners = {spec.distribution for spec in tokenizers.entries() if spec.name == "offline:tiny-vocab"}
+    assert owners == {"codex-ml-offline-models", "codex-ml-fixture-conflict"}
+    with pytest.raises(ComponentConflictError) as info:
+        tokenizers.resolve_and_instantiate("offline:tiny-vocab")
+    assert "codex-ml-offline-models" in str(info.value) and "codex-ml-fixture-conflict" in str(info.value)
+
+
+def test_disabling_a_distribution_resolves_the_conflict(host):
+    h = host(disabled=["codex-ml-fixture-conflict"])
+    assert record(h, "codex-ml-fixture-conflict").status == "disabled"
+    assert tokenizers.resolve_and_instantiate("offline:tiny-vocab").encode("hello") == [2]
+
+
+def test_disable_variable_accepts_a_comma_list(host, monkeypatch):
+    monkeypatch.setenv("CODEX_ML_DISABLE_PLUGINS", "codex_ml_fixture_conflict, codex-ml-offline-rl")
+    h = host()
+    assert record(h, "codex-ml-offline-rl").status == "disabled"
+    assert "offline:length" not in reward_models
+
+
+def test_strict_mode_makes_failures_fatal(host, monkeypatch):
+    monkeypatch.setenv("CODEX_ML_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError, match="codex-ml-fixture-broken-hook .*failed to load"):
+        host()
+
+
+def test_third_party_components_load_lazily(host):
+    host()
+    assert "codex_ml_example.components" not in sys.modules
+    assert metrics.get("example:length-ratio").distribution == "codex-ml-example"
+    assert "codex_ml_example.components" not in sys.modules
+    ratio = metrics.resolve_and_instantiate("example:length-ratio")
+    assert ratio.compute(["ab"], ["abcd"]) == 0.5
+
+
+def test_unknown_name_lists_available_and_closest_match():
+    with pytest.raises(UnknownComponentError) as info:
+        models.resolve_and_instantiate("offline:tiny-sequnce")
+    message = str(info.value)
+    assert "Did you mean 'offline:tiny-sequence'?" in message and "offline:gpt2" in message
+
+
+def test_in_process_registration_and_clash_rules():
+    class Echo:
+        def generate(self, prompt):
+            return prompt
+
+    models.register("user:echo", Echo, summary="echo")
+    assert models.resolve_and_instantiate("user:echo").generate("x") == "x"
+    assert models.get("user:echo").distribution == "<in-process>"
+    with pytest.raises(ComponentConflictError, match="replace=True"):
+        models.register("offline:tiny-sequence", Echo)
+    models.register("offline:tiny-sequence", Echo, replace=True)
+    assert models.resolve_and_instantiate("offline:tiny-sequence").generate("hello") == "hello"
+    models.unregister("user:echo")
+    assert "user:echo" not in models
+
+
+def test_missing_requirement_gives_an_install_hint():
+    tokenizers.register("user:needs-lib", "codex_ml_missing_lib.mod:Tok", requires=("codex_ml_missing_lib",))
+    with pytest.raises(ImportError, match="pip install codex_ml_missing_lib"):
+        tokenizers.resolve_and_instantiate("user:needs-lib")
+    assert "codex_ml_missing_lib" in tokenizers.get("user:needs-lib").missing_requirements()
+
+
+def test_registration_validates_targets():
+    h = get_host()
+    with pytest.raises(ValueError, match="module:attr"):
+        from codex_ml.plugins.spec import _Registration
+
+        _Registration("models", "d", "1")("x:y", "no_colon_here")
+    assert h is get_host()  # discovery runs once per process
