@@ -1,7 +1,8 @@
 """Skip guards for optional heavy dependencies.
 
 An incomplete or stub torch counts as missing: tests that need torch skip with the reason instead of
-failing on an AttributeError deep inside.
+failing on an AttributeError deep inside. The verdict comes from ``codex_ml.utils.torch_checks``, the
+same check ``python -m codex_ml.utils.torch_checks`` and ``codex-ml doctor`` run, so they cannot disagree.
 """
 from __future__ import annotations
 
@@ -10,21 +11,12 @@ from types import ModuleType
 
 import pytest
 
+from codex_ml.utils.torch_checks import check_torch
+
 
 def _torch_problem() -> str | None:
-    try:
-        torch = importlib.import_module("torch")
-    except Exception as exc:  # noqa: BLE001 - any import failure means "no usable torch"
-        return f"torch is not importable ({type(exc).__name__}: {exc})"
-    for module in ("torch.nn", "torch.utils.data"):
-        try:
-            importlib.import_module(module)
-        except Exception as exc:  # noqa: BLE001
-            return f"torch is incomplete: {module} fails to import ({exc})"
-    data = importlib.import_module("torch.utils.data")
-    if not hasattr(data, "Dataset") or not hasattr(torch, "tensor"):
-        return "torch is incomplete (a stub or partial install)"
-    return None
+    status = check_torch()
+    return None if status.ok else status.problem
 
 
 def require_torch() -> ModuleType:
