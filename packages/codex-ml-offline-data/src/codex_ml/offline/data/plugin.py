@@ -10,3 +10,5 @@ TINY_CORPUS = ArtifactSpec("CODEX_ML_TINY_CORPUS_PATH", "CODEX_ML_OFFLINE_DATASE
 def register_datasets(register):
     register("offline:tiny-corpus", "codex_ml.offline.data.lines:load_tiny_corpus",
              summary="Three-line text corpus, one record per line", artifact=TINY_CORPUS)
+    register("offline:stdlib-docs", "codex_ml.offline.data.stdlib_docs:load_stdlib_docs",
+             summary="Docstrings of the installed Python standard library, built at run time (about 2 MB)")

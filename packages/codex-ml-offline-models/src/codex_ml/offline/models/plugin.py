@@ -3,6 +3,7 @@ from codex_ml.offline.models import artifacts
 from codex_ml.plugins import hookimpl
 
 HF_REQUIRES = ("torch", "transformers")
+MINILM_REQUIRES = ("torch", "safetensors")
 
 
 @hookimpl
@@ -15,6 +16,8 @@ def register_tokenizers(register):
     register("offline:tinyllama", "codex_ml.offline.models.hf:load_tinyllama_tokenizer",
              summary="TinyLlama SentencePiece tokenizer from a local directory", requires=HF_REQUIRES + ("sentencepiece",),
              extra="hf", artifact=artifacts.TINYLLAMA_TOKENIZER)
+    register("offline:bytes", "codex_ml.offline.models.byte_tokenizer:load_byte_tokenizer",
+             summary="UTF-8 bytes as ids 0-255 plus end-of-text 256 (MiniLM's tokenizer; no artefact)")
 
 
 @hookimpl
@@ -27,3 +30,7 @@ def register_models(register):
     register("offline:tinyllama", "codex_ml.offline.models.hf:load_tinyllama_model",
              summary="TinyLlama causal LM from a local directory (transformers)", requires=HF_REQUIRES, extra="hf",
              artifact=artifacts.TINYLLAMA_MODEL)
+    for name in ("offline:minilm", "MiniLM"):
+        register(name, "codex_ml.offline.models.minilm:load_minilm",
+                 summary="Small decoder-only transformer defined in codex-ml (torch); fresh or from a saved directory",
+                 requires=MINILM_REQUIRES, extra="hf")

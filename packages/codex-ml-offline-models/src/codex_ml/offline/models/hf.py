@@ -1,0 +1,84 @@
+"""``offline:gpt2`` and ``offline:tinyllama``: models and tokenizers loaded with transformers from the
+directory the resolver finds. Never downloads, never runs code shipped with a checkpoint."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from codex_ml.artifacts.files import read_json_object
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.errors import MalformedArtifactError
+from codex_ml.offline.models import artifacts
+from codex_ml.offline.models.causal_lm import CausalLM
+from codex_ml.offline.models.hf_tokenizer import HFTokenizer
+from codex_ml.offline.models.offline_env import import_transformers
+from codex_ml.offline.models.weights import PICKLE, load_pickle_state_dict, weights_file
+
+#: Family -> model types its config.json may declare.
+MODEL_TYPES = {"gpt2": ("gpt2",), "tinyllama": ("llama",)}
+PathLike = str | os.PathLike[str] | None
+
+
+def _checked_config(directory: Path, family: str):
+    raw = read_json_object(directory / "config.json", required={"model_type": str})
+    if raw["model_type"] not in MODEL_TYPES[family]:
+        raise MalformedArtifactError(
+            f"{directory / 'config.json'}: model_type {raw['model_type']!r} is not a {family} model "
+            f"(expected {' or '.join(MODEL_TYPES[family])})"
+        )
+    if "auto_map" in raw:
+        raise MalformedArtifactError(f"{directory / 'config.json'}: declares custom code (auto_map); refusing to run it")
+    transformers = import_transformers()
+    return transformers.AutoConfig.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
+
+
+def load_causal_lm_module(directory: Path, family: str):
+    """The bare ``transformers`` model from ``directory``, safetensors preferred."""
+    config = _checked_config(directory, family)
+    transformers = import_transformers()
+    model_class = transformers.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]  # no auto_map, no remote code
+    weights = weights_file(directory)
+    if weights.name == PICKLE:
+        module = model_class.from_pretrained(None, config=config, state_dict=load_pickle_state_dict(weights),
+                                      local_files_only=True)
+    else:
+        module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True)
+    module.eval()
+    return module
+
+
+def load_hf_tokenizer(directory: Path) -> HFTokenizer:
+    transformers = import_transformers()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
+    return HFTokenizer(tokenizer, source=directory)
+
+
+def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike) -> CausalLM:
+    directory = resolve(name, spec, path)
+    tokenizer = load_hf_tokenizer(resolve(name, tokenizer_spec, directory)) if _has_tokenizer(directory, tokenizer_spec) \
+        else load_hf_tokenizer(resolve(name, tokenizer_spec))
+    return CausalLM(load_causal_lm_module(directory, family), tokenizer, family=family, source=directory)
+
+
+def _has_tokenizer(directory: Path, spec) -> bool:
+    return all((directory / name).is_file() for name in spec.required)
+
+
+def load_gpt2_model(path: PathLike = None) -> CausalLM:
+    """Factory registered as model ``offline:gpt2``; ``path`` is a checkpoint directory."""
+    return _model("offline:gpt2", "gpt2", artifacts.GPT2_MODEL, artifacts.GPT2_TOKENIZER, path)
+
+
+def load_tinyllama_model(path: PathLike = None) -> CausalLM:
+    """Factory registered as model ``offline:tinyllama``; ``path`` is a checkpoint directory."""
+    return _model("offline:tinyllama", "tinyllama", artifacts.TINYLLAMA_MODEL, artifacts.TINYLLAMA_TOKENIZER, path)
+
+
+def load_gpt2_tokenizer(path: PathLike = None) -> HFTokenizer:
+    """Factory registered as tokenizer ``offline:gpt2`` (byte-level BPE, ``tokenizer.json``)."""
+    return load_hf_tokenizer(resolve("offline:gpt2", artifacts.GPT2_TOKENIZER, path))
+
+
+def load_tinyllama_tokenizer(path: PathLike = None) -> HFTokenizer:
+    """Factory registered as tokenizer ``offline:tinyllama`` (SentencePiece, ``tokenizer.model``)."""
+    return load_hf_tokenizer(resolve("offline:tinyllama", artifacts.TINYLLAMA_TOKENIZER, path))
