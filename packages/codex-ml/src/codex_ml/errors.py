@@ -38,3 +38,15 @@ class MalformedArtifactError(CodexMLError, ValueError):
 
 class UnknownSettingError(CodexMLError, TypeError):
     """A component was given a setting it does not know."""
+
+
+class PathEscapeError(CodexMLError, ValueError):
+    """A relative path from a spec or config resolves (through ``..`` or a symlink) outside its root."""
+
+
+class ArtifactModifiedError(CodexMLError):
+    """An artefact's files do not match its manifest.json."""
+
+
+class UnsafeWeightsError(CodexMLError):
+    """Weights in a format that cannot be loaded safely here (a pickle on a torch that cannot unpickle safely)."""

@@ -32,6 +32,11 @@ class ArtifactSpec:
     package: str | None = None
 
     def __post_init__(self) -> None:
+        from codex_ml.artifacts.paths import check_relative
+
+        check_relative(self.relpath, what="artifact relpath")
+        for name in self.required:
+            check_relative(name, what="required file")
         if self.dir_var not in KIND_DIRECTORIES:
             raise ValueError(f"unknown kind directory variable {self.dir_var!r}; expected one of {sorted(KIND_DIRECTORIES)}")
 

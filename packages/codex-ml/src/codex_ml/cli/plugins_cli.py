@@ -11,7 +11,7 @@ import json
 import click
 
 from codex_ml.artifacts.resolver import inspect_locations
-from codex_ml.plugins.manager import PluginHost, get_host
+from codex_ml.plugins.manager import PluginHost, get_listing_host
 from codex_ml.plugins.spec import KINDS, ComponentSpec, normalise_kind
 from codex_ml.versions import CORE_DISTRIBUTION, core_version
 
@@ -82,14 +82,15 @@ def plugins() -> None:
 @plugins.command("list")
 @click.argument("kind", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON document instead of a table.")
-def list_command(kind: str | None, as_json: bool) -> None:
+@click.option("--refresh", is_flag=True, help="Ignore the discovery cache and import every plugin again.")
+def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
     """List components (optionally of one KIND: tokenizers, models, datasets, metrics, trainers,
     reward_models, rl_agents) and any plugin that failed to load or is disabled."""
     try:
         kinds = [normalise_kind(kind)] if kind else list(KINDS)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="KIND") from None
-    host = get_host()
+    host = get_listing_host(refresh=refresh)
     if as_json:
         click.echo(json.dumps(list_document(host, kinds), indent=2))
         return
@@ -134,7 +135,7 @@ def _source_location(spec: ComponentSpec) -> str:
 @click.option("--kind", help="Only this kind, when NAME exists in several (e.g. offline:gpt2).")
 def show_command(name: str, kind: str | None) -> None:
     """Show where NAME comes from, what it needs and where its artefacts are searched."""
-    host = get_host()
+    host = get_listing_host()
     kinds = [normalise_kind(kind)] if kind else list(KINDS)
     matches = [spec for k in kinds for spec in host.specs(k).get(name, [])]
     if not matches:
@@ -167,7 +168,7 @@ def show_command(name: str, kind: str | None) -> None:
                 click.echo(f"      {number}. {candidate.source}: (not set)")
                 continue
             used = candidate.source == resolution.source and candidate.path == resolution.path
-            state = "" if candidate.exists else "  (not found)"
+            state = f"  (refused: {candidate.problem})" if candidate.problem else "" if candidate.exists else "  (not found)"
             click.echo(f"    {'*' if used else ' '} {number}. {candidate.source}: {candidate.path}{state}")
         if resolution.path is None:
             click.echo("    nothing found: building this component will fail until one of these exists")

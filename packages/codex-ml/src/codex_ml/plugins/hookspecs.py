@@ -59,6 +59,17 @@ def register_rl_agents(register: Register) -> None:
     """Register RL agents: ``act``, ``update``, ``save`` and ``load``."""
 
 
+@hookspec
+def config_searchpath() -> str | None:
+    """Return where this distribution's Hydra config fragments live, or ``None``.
+
+    Either a directory (absolute path or ``file://`` URL) or ``pkg://package.path``. The directory
+    holds ``<group>/offline/<name>.yaml`` files for the groups ``model``, ``tokenizer``, ``data``,
+    ``training``, ``metrics``, ``reward_model``, ``rl_agent`` and ``interfaces``; ``codex-ml train`` and
+    ``codex-ml evaluate`` add it to the search path, so installing the distribution adds its fragments.
+    """
+
+
 #: Hook name for each component kind.
 KIND_HOOKS: dict[str, str] = {
     "tokenizers": "register_tokenizers",

@@ -10,3 +10,11 @@ WEIGHTED_ACCURACY = ArtifactSpec("CODEX_ML_WEIGHTED_ACCURACY_PATH", "CODEX_ML_OF
 def register_metrics(register):
     register("offline:weighted-accuracy", "codex_ml.offline.metrics.accuracy:load_weighted_accuracy",
              summary="Accuracy where each pair weighs its target label's weight", artifact=WEIGHTED_ACCURACY)
+
+
+@hookimpl
+def config_searchpath():
+    """This distribution's Hydra fragments (conf/<group>/offline/<name>.yaml)."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "conf")

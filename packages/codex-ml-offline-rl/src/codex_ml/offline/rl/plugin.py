@@ -19,3 +19,11 @@ def register_reward_models(register):
 def register_rl_agents(register):
     register("offline:scripted", "codex_ml.offline.rl.scripted:load_scripted_agent",
              summary="Replays the actions in policy.json, cycling or holding the last", artifact=SCRIPTED_POLICY)
+
+
+@hookimpl
+def config_searchpath():
+    """This distribution's Hydra fragments (conf/<group>/offline/<name>.yaml)."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "conf")

@@ -10,3 +10,11 @@ FUNCTIONAL_CONFIG = ArtifactSpec("CODEX_ML_FUNCTIONAL_TRAINER_CONFIG", "CODEX_ML
 def register_trainers(register):
     register("offline:functional", "codex_ml.offline.training.functional:load_functional_trainer",
              summary="Step-based trainer configured by trainer_functional.json", artifact=FUNCTIONAL_CONFIG)
+
+
+@hookimpl
+def config_searchpath():
+    """This distribution's Hydra fragments (conf/<group>/offline/<name>.yaml)."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "conf")

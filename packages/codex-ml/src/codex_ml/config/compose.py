@@ -1,0 +1,99 @@
+"""Compose a run's config with Hydra's compose API and turn every Hydra failure into a
+:class:`ConfigError` that says what went wrong and what is available.
+
+Hydra's ``hydra.searchpath`` is honoured only from the primary config or the overrides, so the
+distributions' fragment directories are passed as a ``hydra.searchpath=[...]`` override.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from codex_ml.config.arguments import Selection, split_arguments
+from codex_ml.config.errors import ConfigError
+from codex_ml.config.searchpath import ConfigSource, all_sources
+
+DEFAULT_CONFIG = "config"
+
+
+@dataclass
+class Composed:
+    """A composed, fully resolved config and how it was obtained."""
+
+    config_name: str
+    config: dict[str, Any]
+    arguments: list[str]  # the words as typed
+    overrides: list[str]  # what Hydra received (bare selections translated)
+    choices: dict[str, Any] = field(default_factory=dict)
+    sources: list[ConfigSource] = field(default_factory=list)
+
+    def to_yaml(self) -> str:
+        import yaml
+
+        return yaml.safe_dump(self.config, sort_keys=False, default_flow_style=False)
+
+
+def _searchpath_override(sources: list[ConfigSource]) -> str:
+    quoted = ",".join("'" + s.url.replace("'", "\\'") + "'" for s in sources)
+    return f"hydra.searchpath=[{quoted}]"
+
+
+def _compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSource]):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    main, rest = sources[0], sources[1:]
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(main.directory), version_base="1.3", job_name="codex-ml"):
+        return compose(config_name=config_name, overrides=[*overrides, _searchpath_override(rest)],
+                       return_hydra_config=True)
+
+
+def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
+    from codex_ml.config import messages
+
+    try:
+        return _compose_raw(config_name, overrides, sources)
+    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
+        raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
+
+
+def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None) -> Composed:
+    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections)."""
+    from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import OmegaConfBaseException
+
+    config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
+    overrides, selections = split_arguments(list(words))
+    sources = all_sources(user_dir)
+    if selections:
+        first = _compose_raw_choices(config_name, overrides, sources)
+        overrides = overrides + [s.to_override(first) for s in selections]
+    cfg = _compose_checked(config_name, overrides, sources)
+    with open_dict(cfg):
+        choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
+        del cfg["hydra"]
+    try:
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"config {config_name!r}: cannot resolve {_where(exc)}: {_first_line(exc)}") from exc
+    user_choices = {k: v for k, v in choices.items() if not k.startswith("hydra/")}
+    return Composed(config_name, resolved, list(words), overrides, user_choices, sources)
+
+
+def _compose_raw_choices(config_name: str, overrides: list[str], sources: list[ConfigSource]) -> dict[str, Any]:
+    """The group choices before bare selections are applied (decides replace vs add)."""
+    cfg = _compose_checked(config_name, overrides, sources)
+    return dict(cfg.hydra.runtime.choices)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _where(exc: BaseException) -> str:
+    key = getattr(exc, "full_key", None)
+    return f"'{key}'" if key else "an interpolation"
+
+
+__all__ = ["Composed", "DEFAULT_CONFIG", "Selection", "compose_config"]

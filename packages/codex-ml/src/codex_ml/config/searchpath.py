@@ -1,0 +1,101 @@
+"""Where configs come from: the core's own ``conf`` directory, an optional user directory and every
+directory installed distributions return from the ``config_searchpath`` hook.
+
+Also lists the options of a group across all of them, since Hydra's own message lists only the
+top-level entries of the main directory.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+CORE_CONF = Path(__file__).resolve().parent / "conf"
+CORE_SOURCE = "codex-ml"
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """One search-path entry and the distribution (or ``user``) it came from."""
+
+    provider: str
+    url: str  # file:///abs/dir or pkg://package.path
+
+    @property
+    def directory(self) -> Path | None:
+        """The entry as a local directory, when it can be read as one."""
+        if self.url.startswith("file://"):
+            return Path(self.url[len("file://"):])
+        if self.url.startswith("pkg://"):
+            try:
+                return Path(str(resources.files(self.url[len("pkg://"):])))
+            except (ModuleNotFoundError, TypeError, ValueError):
+                return None
+        return None
+
+
+def _as_url(value: str) -> str:
+    if value.startswith(("pkg://", "file://")):
+        return value
+    return "file://" + str(Path(value).expanduser().resolve())
+
+
+def plugin_sources() -> list[ConfigSource]:
+    """Search-path entries from every loaded plugin implementing ``config_searchpath``, in load order.
+
+    A plugin whose hook raises is skipped; discovery already isolates plugins that fail to load.
+    """
+    from codex_ml.plugins.manager import get_host
+
+    host = get_host()
+    sources: list[ConfigSource] = []
+    for impl in host.pm.hook.config_searchpath.get_hookimpls():  # registration order
+        try:
+            value = impl.function()
+        except Exception:  # noqa: BLE001 - a broken hook must not block composition
+            continue
+        if value:
+            provider = impl.plugin_name.partition(":")[0]
+            sources.append(ConfigSource(provider, _as_url(str(value))))
+    return sources
+
+
+def all_sources(user_dir: str | None = None) -> list[ConfigSource]:
+    """Every search-path entry, highest priority first: user directory, core, then plugins."""
+    sources = [ConfigSource("user", _as_url(user_dir))] if user_dir else []
+    sources.append(ConfigSource(CORE_SOURCE, _as_url(str(CORE_CONF))))
+    return sources + plugin_sources()
+
+
+def _yaml_files(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        yield from sorted(p for p in root.rglob("*.yaml") if p.is_file())
+
+
+def group_options(group: str, sources: list[ConfigSource]) -> dict[str, str]:
+    """``{option: provider}`` for ``group`` (e.g. ``offline/gpt2`` for ``model/offline/gpt2.yaml``)."""
+    found: dict[str, str] = {}
+    for source in sources:
+        directory = source.directory
+        if directory is None:
+            continue
+        base = directory / group
+        for path in _yaml_files(base):
+            found.setdefault(path.relative_to(base).with_suffix("").as_posix(), source.provider)
+    return dict(sorted(found.items()))
+
+
+def primary_configs(sources: list[ConfigSource], groups: tuple[str, ...]) -> dict[str, str]:
+    """``{config_name: provider}`` for configs usable with ``-cn`` (anything outside the groups)."""
+    found: dict[str, str] = {}
+    for source in sources:
+        directory = source.directory
+        if directory is None:
+            continue
+        for path in _yaml_files(directory):
+            relative = path.relative_to(directory)
+            if relative.parts[0] in groups:
+                continue
+            found.setdefault(relative.with_suffix("").as_posix(), source.provider)
+    return dict(sorted(found.items()))
