@@ -8,6 +8,7 @@ import, fails validation or raises inside a hook is recorded as ``failed`` and t
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -53,6 +54,8 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: list[PluginRecord] = []
         self._components: dict[str, dict[str, list[ComponentSpec]]] = {kind: {} for kind in KINDS}
+        #: Source files imported while plugins loaded (the listing cache watches them).
+        self.watched_files: set[str] = set()
 
     # -- discovery -----------------------------------------------------------------------------
     def load_entry_points(
@@ -63,35 +66,30 @@ class PluginHost:
         disabled: Iterable[str] | None = None,
     ) -> None:
         strict = _truthy(os.environ.get(STRICT_VAR)) if strict is None else strict
-        if disabled is None:
-            disabled = (os.environ.get(DISABLE_VAR) or "").split(",")
-        disabled_names = {_canonical(n) for n in disabled if n.strip()}
+        disabled_names = disabled_set(disabled)
         if entry_points is None:
             entry_points = metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
         seen: set[tuple[str, str]] = set()
-        for ep in sorted(entry_points, key=_entry_point_order):
-            dist = getattr(ep, "dist", None)
-            dist_name = dist.name if dist is not None else "<unknown>"
+        for (dist_name, version), ep in sorted(((_identity(ep), ep) for ep in entry_points), key=lambda item: (_canonical(item[0][0]), item[1].name)):
             key = (_canonical(dist_name), ep.name)
             if key in seen:  # the same distribution reached through two sys.path entries
                 continue
             seen.add(key)
-            record = PluginRecord(ep.name, dist_name, dist.version if dist is not None else "", ep.value)
+            record = PluginRecord(ep.name, dist_name, version, ep.value)
             self.plugins.append(record)
             if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
                 record.status = "disabled"
                 continue
             self._load_one(ep, record)
-            if record.status == "failed" and strict:
-                raise PluginLoadError(
-                    f"plugin {record.name!r} from {record.distribution} {record.version} failed to load "
-                    f"({STRICT_VAR} is set): {record.error}"
-                )
+            if strict:
+                raise_if_failed(record)
 
     def _load_one(self, ep: metadata.EntryPoint, record: PluginRecord) -> None:
         module = None
+        before = set(sys.modules)
         try:
             module = ep.load()
+            self._watch(set(sys.modules) - before)
             record.location = getattr(module, "__file__", None)
             self.pm.register(module, name=f"{record.distribution}:{record.name}")
             unknown = self._unknown_hooks(module)
@@ -114,6 +112,18 @@ class PluginHost:
             return
         record.components = specs
         for spec in specs:
+            self._components[spec.kind].setdefault(spec.name, []).append(spec)
+
+    def _watch(self, module_names: set[str]) -> None:
+        for name in module_names:
+            path = getattr(sys.modules.get(name), "__file__", None)
+            if path:
+                self.watched_files.add(path)
+
+    def add_record(self, record: PluginRecord) -> None:
+        """Adopt a record (and its components) discovered earlier, e.g. from the listing cache."""
+        self.plugins.append(record)
+        for spec in record.components:
             self._components[spec.kind].setdefault(spec.name, []).append(spec)
 
     def _unknown_hooks(self, module: object) -> list[str]:
@@ -170,10 +180,28 @@ def unknown_name_message(kind_label: str, name: str, available: list[str]) -> st
     return f"unknown {kind_label} {name!r}.{hint} Available: {listing}"
 
 
-def _entry_point_order(ep: metadata.EntryPoint) -> tuple[str, str]:
-    """Load plugins in a stable order (distribution, then entry-point name), whatever the file system says."""
+def _identity(ep: metadata.EntryPoint) -> tuple[str, str]:
+    """(distribution name, version) from one parse of the distribution's metadata."""
     dist = getattr(ep, "dist", None)
-    return (_canonical(dist.name) if dist is not None else "", ep.name)
+    if dist is None:
+        return ("<unknown>", "")
+    meta = dist.metadata
+    return (meta["Name"] or "<unknown>", meta["Version"] or "")
+
+
+def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:
+    """Canonical names from ``disabled`` or, when None, from ``CODEX_ML_DISABLE_PLUGINS``."""
+    if disabled is None:
+        disabled = (os.environ.get(DISABLE_VAR) or "").split(",")
+    return {_canonical(n) for n in disabled if n.strip()}
+
+
+def raise_if_failed(record: PluginRecord) -> None:
+    if record.status == "failed":
+        raise PluginLoadError(
+            f"plugin {record.name!r} from {record.distribution} {record.version} failed to load "
+            f"({STRICT_VAR} is set): {record.error}"
+        )
 
 
 def _describe(exc: BaseException) -> str:
@@ -195,6 +223,38 @@ def get_host() -> PluginHost:
         host.load_entry_points()
         _HOST = host
     return _HOST
+
+
+def get_listing_host(refresh: bool = False) -> PluginHost:
+    """Discovery results for listing commands, from the cache when the environment is unchanged.
+
+    Runs use :func:`get_host`, which always imports the plugins.
+    """
+    from codex_ml.plugins import cache
+
+    disabled = disabled_set()
+    key = cache.environment_key(disabled)
+    document = None if refresh else cache.load(key)
+    if document is None:
+        host = PluginHost()
+        host.load_entry_points(disabled=disabled)
+        cache.store(key, [_record_to_dict(r) for r in host.plugins], host.watched_files)
+        return host
+    host = PluginHost()
+    strict = _truthy(os.environ.get(STRICT_VAR))
+    for data in document["plugins"]:
+        record = PluginRecord(**{**data, "components": [cache.spec_from_dict(c) for c in data["components"]]})
+        host.add_record(record)
+        if strict:
+            raise_if_failed(record)
+    return host
+
+
+def _record_to_dict(record: PluginRecord) -> dict:
+    from codex_ml.plugins import cache
+
+    return {**{k: getattr(record, k) for k in ("name", "distribution", "version", "value", "status", "error", "location")},
+            "components": [cache.spec_to_dict(spec) for spec in record.components]}
 
 
 def reset_host(host: PluginHost | None = None) -> None:

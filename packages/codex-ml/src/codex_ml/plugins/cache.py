@@ -1,0 +1,100 @@
+"""A cache of discovery results for listing commands, so `codex-ml plugins list` imports no plugin.
+
+The key covers the interpreter, every ``sys.path`` entry with its modification time (installing or
+removing a distribution changes its folder's mtime) and the disable list. Each entry also records the
+mtime of every source file imported while the plugins loaded, so editing a plugin in an editable
+install invalidates it. ``CODEX_ML_PLUGIN_CACHE=0`` turns it off; nothing is written for interpreters
+living in the temporary directory unless ``CODEX_ML_CACHE_DIR`` names the cache folder, and an unwritable cache folder is silently skipped (the cache is
+only ever an optimisation). Runs (train, evaluate) always discover afresh.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from codex_ml.artifacts.spec import ArtifactSpec
+from codex_ml.plugins.spec import ComponentSpec
+
+CACHE_VAR = "CODEX_ML_PLUGIN_CACHE"
+CACHE_DIR_VAR = "CODEX_ML_CACHE_DIR"
+FORMAT = 1
+
+
+def enabled() -> bool:
+    return os.environ.get(CACHE_VAR, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get(CACHE_DIR_VAR)
+    if explicit:
+        return Path(explicit).expanduser() / "plugins"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "codex-ml" / "plugins"
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def environment_key(disabled: Iterable[str]) -> str:
+    state = {
+        "format": FORMAT,
+        "executable": sys.executable,
+        "version": sys.version,
+        "path": [(entry, _mtime(entry or ".")) for entry in sys.path],
+        "disabled": sorted(disabled),
+        "core": _mtime(__file__),
+    }
+    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def spec_to_dict(spec: ComponentSpec) -> dict[str, Any]:
+    data = asdict(spec)
+    data["requires"] = list(spec.requires)
+    return data
+
+
+def spec_from_dict(data: dict[str, Any]) -> ComponentSpec:
+    artifact = data.get("artifact")
+    if artifact:
+        artifact = ArtifactSpec(**{**artifact, "required": tuple(artifact.get("required", ()))})
+    return ComponentSpec(**{**data, "requires": tuple(data.get("requires", ())), "artifact": artifact})
+
+
+def load(key: str) -> dict[str, Any] | None:
+    """The cached document for ``key``, or None when absent, unreadable or stale."""
+    if not enabled():
+        return None
+    try:
+        document = json.loads((cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if document.get("format") != FORMAT:
+        return None
+    if any(_mtime(path) != mtime for path, mtime in document.get("watched", {}).items()):
+        return None
+    return document
+
+
+def store(key: str, plugins: list[dict[str, Any]], watched: Iterable[str]) -> None:
+    if not enabled():
+        return
+    throwaway = Path(sys.prefix).resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
+    if throwaway and not os.environ.get(CACHE_DIR_VAR):
+        return
+    document = {"format": FORMAT, "plugins": plugins, "watched": {path: _mtime(path) for path in sorted(set(watched))}}
+    try:
+        from codex_ml.io import atomic_write_json
+
+        atomic_write_json(cache_dir() / f"{key}.json", document)
+    except OSError:
+        pass

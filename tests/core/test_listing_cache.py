@@ -1,0 +1,70 @@
+"""The discovery cache behind `plugins list`: used when nothing changed, invalidated when something did."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from plugin_sites import install
+
+PROBE = (
+    "import sys, json\n"
+    "from codex_ml.plugins.manager import get_listing_host\n"
+    "host = get_listing_host()\n"
+    "names = sorted(s.name for r in host.plugins for s in r.components)\n"
+    "print(json.dumps({'imported': 'codex_ml_example.plugin' in sys.modules, 'names': names}))\n"
+)
+
+
+@pytest.fixture
+def env(tmp_path_factory):
+    site = install(tmp_path_factory.mktemp("site"), "example")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_")}
+    return site, {**base, "PYTHONPATH": str(site), "CODEX_ML_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+
+
+def probe(env):
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_second_listing_comes_from_the_cache(env):
+    _, environ = env
+    first = probe(environ)
+    second = probe(environ)
+    assert first["imported"] is True and second["imported"] is False
+    assert first["names"] == second["names"] and "example:chars" in second["names"]
+
+
+def test_editing_a_plugin_invalidates_the_cache(env):
+    site, environ = env
+    probe(environ)
+    plugin = site / "codex_ml_example" / "plugin.py"
+    stamp = time.time() + 5
+    os.utime(plugin, (stamp, stamp))
+    assert probe(environ)["imported"] is True
+
+
+def test_disable_list_is_part_of_the_key(env):
+    _, environ = env
+    probe(environ)
+    disabled = probe({**environ, "CODEX_ML_DISABLE_PLUGINS": "codex-ml-example"})
+    assert "example:chars" not in disabled["names"]
+
+
+def test_cache_can_be_turned_off(env):
+    _, environ = env
+    probe(environ)
+    assert probe({**environ, "CODEX_ML_PLUGIN_CACHE": "0"})["imported"] is True
+
+
+def test_refresh_flag_bypasses_the_cache(env):
+    _, environ = env
+    probe(environ)
+    code = "import sys\nfrom codex_ml.cli.main import main\ntry:\n    main(['plugins', 'list', '--refresh'])\nexcept SystemExit:\n    pass\nprint('IMPORTED', 'codex_ml_example.plugin' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
+    assert "IMPORTED True" in out.stdout
