@@ -12,6 +12,7 @@ from codex_ml.cli.errors import run
 #: Subcommand name -> ("module:attr", one-line help shown by --help without importing the module).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("codex_ml.cli.plugins_cli:plugins", "List and inspect installed plugins and components."),
+    "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
 }
 
 

@@ -98,10 +98,14 @@ def check_torch() -> TorchStatus:
     return TorchStatus(OK, **found)
 
 
-def weights_only_is_safe(version: str | None) -> bool:
-    """Whether ``torch.load(weights_only=True)`` on this torch version is trusted for pickle weights."""
+def pickle_weights_allowed(version: str | None) -> bool:
+    """Whether pickle weights (``pytorch_model.bin``) may be read with ``torch.load(weights_only=True)``.
+
+    Before 2.6 the weights-only unpickler could be bypassed (CVE-2025-32434); before 2.10 it had a
+    memory-corruption advisory (CVE-2026-24747). codex-ml's loaders therefore need 2.10.
+    """
     parsed = parse_version(version)
-    return parsed is not None and parsed >= SAFE_WEIGHTS_ONLY
+    return parsed is not None and parsed >= HARDENED_WEIGHTS_ONLY
 
 
 def main(argv: list[str] | None = None) -> int:

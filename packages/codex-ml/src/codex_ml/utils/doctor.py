@@ -1,0 +1,225 @@
+"""The checks behind ``codex-ml doctor``: each returns findings, one line per fact or problem.
+
+A finding is ``ok``, ``warn`` (something a run might trip over, with what to do) or ``error`` (blocks a
+run). Versions come from package metadata; the only heavy import is torch, and only in the torch check.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from codex_ml.utils import torch_checks
+from codex_ml.utils.offline import ALLOW_NETWORK_VAR, DEPRECATED_CACHE_VAR, OFFLINE_FLAGS, applied, default_hf_home
+
+OK, WARN, ERROR = "ok", "warn", "error"
+#: Below this much free space in the output directory a run may fail half-way.
+MIN_FREE_BYTES = 1 << 30
+#: Minimum versions the Hugging Face components are built for (the ``hf`` extra).
+HF_MINIMUM = {"transformers": (4, 46), "tokenizers": (0, 20), "safetensors": (0, 4)}
+HF_INSTALL_HINT = "pip install 'codex-ml-offline-models[hf]'"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    topic: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.level:<5}  {self.topic}: {self.message}"
+
+
+def _components_needing(module: str) -> list[str]:
+    from codex_ml.plugins.registries import REGISTRIES
+
+    return sorted({spec.name for registry in REGISTRIES.values() for spec in registry.entries() if module in spec.requires})
+
+
+def check_torch() -> tuple[list[Finding], torch_checks.TorchStatus]:
+    status = torch_checks.check_torch()
+    if status.ok:
+        return [Finding(OK, "torch", status.describe())], status
+    if status.state == torch_checks.MISSING:
+        users = _components_needing("torch")
+        if not users:
+            return [Finding(OK, "torch", "not installed (no installed component needs it)")], status
+        return [Finding(WARN, "torch", f"not installed; needed by {', '.join(users)}. {status.fix()}")], status
+    return [Finding(ERROR, "torch", status.describe())], status
+
+
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_hf_versions() -> list[Finding]:
+    """transformers, tokenizers and safetensors versions, read from metadata without importing them."""
+    findings = []
+    for distribution, minimum in HF_MINIMUM.items():
+        version = _installed_version(distribution)
+        users = sorted({*_components_needing(distribution), *_components_needing("transformers")})
+        wanted = ".".join(map(str, minimum))
+        if version is None:
+            if users:
+                findings.append(Finding(WARN, distribution, f"not installed; needed by {', '.join(users)}: {HF_INSTALL_HINT}"))
+            else:
+                findings.append(Finding(OK, distribution, "not installed (no installed component needs it)"))
+            continue
+        parsed = torch_checks.parse_version(version)
+        if parsed is not None and parsed < minimum:
+            findings.append(Finding(WARN, distribution, f"{version} is older than {wanted}: pip install '{distribution}>={wanted}'"))
+        else:
+            findings.append(Finding(OK, distribution, version))
+    return findings
+
+
+def check_pickle_weights(status: torch_checks.TorchStatus) -> list[Finding]:
+    """Whether ``pytorch_model.bin`` can be loaded safely (weights-only unpickler without known bypasses)."""
+    if not status.ok:
+        return [Finding(WARN, ".bin weights", "cannot be loaded without a complete torch; safetensors weights need it too")]
+    minimum = ".".join(map(str, torch_checks.HARDENED_WEIGHTS_ONLY))
+    if torch_checks.pickle_weights_allowed(status.version):
+        return [Finding(OK, ".bin weights", f"torch {status.version} loads them with weights_only=True")]
+    return [Finding(WARN, ".bin weights", f"refused with torch {status.version} (its weights-only unpickler has known "
+                    f"bypasses); only safetensors checkpoints load. Upgrade to torch>={minimum} or convert the "
+                    f"checkpoint to model.safetensors on a trusted machine")]
+
+
+def _origin(name: str) -> str:
+    return "codex-ml default" if name in applied() else "your environment"
+
+
+def hub_cache() -> tuple[str, str]:
+    """``(path, which variable decided it)`` for huggingface_hub's cache, in its own precedence order."""
+    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
+        if os.environ.get(name):
+            return os.environ[name], name
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.environ["HF_HOME"], "hub"), "HF_HOME"
+    return str(default_hf_home() / "hub"), "default (~/.cache/huggingface)"
+
+
+def check_hf_cache() -> list[Finding]:
+    path, variable = hub_cache()
+    origin = f", {_origin(variable)}" if variable in os.environ else ""
+    exists = "" if Path(path).expanduser().is_dir() else " (does not exist yet)"
+    findings = [Finding(OK, "HF cache", f"{path}{exists}, from {variable}{origin}")]
+    legacy = os.environ.get(DEPRECATED_CACHE_VAR)
+    if legacy:
+        if os.path.abspath(os.path.expanduser(legacy)) != os.path.abspath(os.path.expanduser(path)):
+            findings.append(Finding(WARN, "HF cache", f"{DEPRECATED_CACHE_VAR}={legacy} wins for transformers but "
+                                    f"huggingface_hub uses {path}: unset {DEPRECATED_CACHE_VAR} and set HF_HUB_CACHE"))
+        else:
+            findings.append(Finding(WARN, "HF cache", f"{DEPRECATED_CACHE_VAR} is deprecated upstream: set HF_HUB_CACHE={legacy} "
+                                    f"and unset {DEPRECATED_CACHE_VAR}"))
+    return findings
+
+
+def _falsy(value: str) -> bool:
+    return value.strip().lower() in {"0", "false", "no", "off", ""}
+
+
+def check_offline_flags() -> list[Finding]:
+    findings = []
+    if os.environ.get(ALLOW_NETWORK_VAR, "").strip().lower() in {"1", "true", "yes", "on"}:
+        findings.append(Finding(WARN, "network", f"{ALLOW_NETWORK_VAR} is set: the network guard is off and "
+                                "libraries may download; unset it for offline runs"))
+    for name in OFFLINE_FLAGS:
+        value = os.environ.get(name)
+        if value is None or _falsy(value):
+            findings.append(Finding(WARN, "offline", f"{name}={value if value is not None else '(unset)'} lets the library "
+                                    f"reach the network: unset it (codex-ml then sets {name}=1)"))
+    if not findings:
+        flags = ", ".join(f"{name}={os.environ[name]}" for name in OFFLINE_FLAGS)
+        findings.append(Finding(OK, "offline", f"{flags}; network guard on for train/evaluate"))
+    return findings
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return path
+
+
+def check_output_dir(directory: Path) -> list[Finding]:
+    """Can runs be written under ``directory``? Probed with a temporary file; nothing else is created."""
+    directory = directory.expanduser().absolute()
+    existing = _nearest_existing(directory)
+    if not existing.is_dir():
+        return [Finding(ERROR, "output", f"{existing} is not a directory, so {directory} cannot be created: "
+                        "pass another --output-dir or move the file away")]
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".codex-ml-doctor-"):
+            pass
+    except OSError as exc:
+        return [Finding(ERROR, "output", f"{existing} is not writable ({exc.strerror}): fix its permissions or "
+                        f"run from a writable working directory")]
+    free = shutil.disk_usage(existing).free
+    where = directory if existing == directory else f"{directory} (will be created)"
+    if free < MIN_FREE_BYTES:
+        return [Finding(WARN, "output", f"{where} is writable but only {free / 2**20:.0f} MiB free: free some space")]
+    return [Finding(OK, "output", f"{where} is writable, {free / 2**30:.1f} GiB free")]
+
+
+def check_plugins() -> list[Finding]:
+    from codex_ml.plugins.manager import get_host
+
+    host = get_host()
+    findings = [
+        Finding(WARN if record.status == "failed" else OK, "plugin",
+                f"{record.distribution} {record.version} {record.status}: {record.error or 'disabled by CODEX_ML_DISABLE_PLUGINS'}")
+        for record in host.plugins if record.status != "ok"
+    ]
+    loaded = sum(record.status == "ok" for record in host.plugins)
+    findings.insert(0, Finding(OK, "plugins", f"{loaded} loaded"))
+    return findings
+
+
+def check_catalogue() -> list[Finding]:
+    """Every catalogue entry: found, and matching its manifest when one exists (quick: cached hashes)."""
+    from codex_ml.artifacts.catalogue import INVALID, MISSING, MODIFIED, UNVERIFIED, catalogue_specs, entry_status
+    from codex_ml.artifacts.hashcache import HashCache
+
+    cache = HashCache()
+    findings = []
+    counts: dict[str, int] = {}
+    for spec in catalogue_specs():
+        entry = entry_status(spec, quick=True, cache=cache)
+        counts[entry.status] = counts.get(entry.status, 0) + 1
+        label = f"{spec.name} ({spec.kind})"
+        artifact = spec.artifact
+        if entry.status == MISSING:
+            findings.append(Finding(WARN, "catalogue", f"{label} missing: set {artifact.env_var} or place it at "
+                                    f"{artifact.layout_path} (runs using it fail)"))
+        elif entry.status in (MODIFIED, INVALID):
+            findings.append(Finding(ERROR, "catalogue", f"{label} {entry.status} at {entry.path}: {entry.detail}; "
+                                    f"re-copy it and run `codex-ml catalogue verify {spec.name}`"))
+        elif entry.status == UNVERIFIED:
+            findings.append(Finding(WARN, "catalogue", f"{label} not verified yet: run `codex-ml catalogue verify {spec.name}`"))
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no entries"
+    findings.insert(0, Finding(OK, "catalogue", summary))
+    return findings
+
+
+def run_checks(output_dir: Path) -> list[Finding]:
+    torch_findings, status = check_torch()
+    return [
+        *torch_findings,
+        *check_pickle_weights(status),
+        *check_hf_versions(),
+        *check_hf_cache(),
+        *check_offline_flags(),
+        *check_output_dir(output_dir),
+        *check_plugins(),
+        *check_catalogue(),
+    ]
+
+
+__all__ = ["ERROR", "OK", "WARN", "Finding", "run_checks"]
