@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -20,6 +21,8 @@ class WeightedAccuracy:
     """Weight of correct pairs over total weight, each pair weighing its target label's weight.
 
     Labels are compared as strings; a label absent from the weights weighs 1.0. Empty input gives 0.0.
+    When the samples carry class labels (an evaluation set's ``label``), pass them as ``labels``: each
+    pair then weighs its label's weight while correctness still compares prediction and target.
     """
 
     name = "offline:weighted-accuracy"
@@ -38,15 +41,54 @@ class WeightedAccuracy:
                 raise MalformedArtifactError(f"{path}: weight of label {label!r} must be a non-negative number, found {weight!r}")
         return cls(data, source=path)
 
-    def compute(self, predictions: Sequence[Any], targets: Sequence[Any]) -> float:
+    def compute(self, predictions: Sequence[Any], targets: Sequence[Any], *, labels: Sequence[Any] | None = None) -> float:
+        """``labels`` (one per pair, ``None`` allowed) weigh pairs by label instead of by target."""
         _check_lengths(predictions, targets)
+        if labels is not None:
+            _check_lengths(labels, targets)
+        keys = targets if labels is None else [t if lab is None else lab for lab, t in zip(labels, targets)]
         total = correct = 0.0
-        for prediction, target in zip(predictions, targets):
-            weight = self.weights.get(str(target), 1.0)
+        for prediction, target, key in zip(predictions, targets, keys):
+            weight = self.weights.get(str(key), 1.0)
             total += weight
             if str(prediction) == str(target):
                 correct += weight
         return correct / total if total else 0.0
+
+
+class Accuracy:
+    """Fraction of pairs whose prediction equals the target, compared as strings. Empty input gives 0.0."""
+
+    name = "offline:accuracy"
+
+    def compute(self, predictions: Sequence[Any], targets: Sequence[Any]) -> float:
+        _check_lengths(predictions, targets)
+        if not targets:
+            return 0.0
+        return sum(str(p) == str(t) for p, t in zip(predictions, targets)) / len(targets)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def normalise_answer(text: Any) -> str:
+    """Lowercase, drop punctuation and the articles a/an/the, collapse whitespace (SQuAD-style)."""
+    lowered = _PUNCTUATION.sub(" ", str(text).lower())
+    return " ".join(_ARTICLES.sub(" ", lowered).split())
+
+
+class ExactMatch:
+    """Fraction of pairs equal after :func:`normalise_answer`, so ``"Tiny offline model."`` matches
+    ``"tiny offline model"``. Empty input gives 0.0."""
+
+    name = "offline:exact-match"
+
+    def compute(self, predictions: Sequence[Any], targets: Sequence[Any]) -> float:
+        _check_lengths(predictions, targets)
+        if not targets:
+            return 0.0
+        return sum(normalise_answer(p) == normalise_answer(t) for p, t in zip(predictions, targets)) / len(targets)
 
 
 def load_weighted_accuracy(path: str | os.PathLike[str] | None = None) -> WeightedAccuracy:

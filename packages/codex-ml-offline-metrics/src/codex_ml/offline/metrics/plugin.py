@@ -10,6 +10,10 @@ WEIGHTED_ACCURACY = ArtifactSpec("CODEX_ML_WEIGHTED_ACCURACY_PATH", "CODEX_ML_OF
 def register_metrics(register):
     register("offline:weighted-accuracy", "codex_ml.offline.metrics.accuracy:load_weighted_accuracy",
              summary="Accuracy where each pair weighs its target label's weight", artifact=WEIGHTED_ACCURACY)
+    register("offline:accuracy", "codex_ml.offline.metrics.accuracy:Accuracy",
+             summary="Fraction of predictions equal to their target (exact string comparison)")
+    register("offline:exact-match", "codex_ml.offline.metrics.accuracy:ExactMatch",
+             summary="Fraction equal after normalising case, punctuation, articles and whitespace")
 
 
 @hookimpl

@@ -34,3 +34,11 @@ def register_models(register):
         register(name, "codex_ml.offline.models.minilm:load_minilm",
                  summary="Small decoder-only transformer defined in codex-ml (torch); fresh or from a saved directory",
                  requires=MINILM_REQUIRES, extra="hf")
+
+
+@hookimpl
+def config_searchpath():
+    """This distribution's Hydra fragments (conf/<group>/offline/<name>.yaml)."""
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent / "conf")

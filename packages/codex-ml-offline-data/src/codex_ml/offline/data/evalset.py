@@ -1,0 +1,18 @@
+"""``offline:tiny-eval``: the labelled evaluation set (JSONL: prompt, target, label).
+
+Labels say whether a prompt is in the tiny model's domain: ``positive`` prompts should trigger one of
+its scripted answers, ``negative`` ones should get its fallback. Weighted accuracy weighs them by
+weighted_accuracy.json (positive 1.5, negative 1.0).
+"""
+from __future__ import annotations
+
+import os
+
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.offline.data.plugin import TINY_EVAL
+from codex_ml.pipeline.evalset import EvalSet
+
+
+def load_tiny_eval(path: str | os.PathLike[str] | None = None) -> EvalSet:
+    """Factory registered as ``offline:tiny-eval``; ``path`` is a JSONL file or its directory."""
+    return EvalSet.from_file(resolve("offline:tiny-eval", TINY_EVAL, path))

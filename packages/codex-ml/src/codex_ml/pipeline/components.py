@@ -1,0 +1,143 @@
+"""From a config node to a built component, in two steps so a run fails before doing any work.
+
+A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <setting>: ...}``:
+
+- ``plugin`` is the registered name; ``name``, when set, replaces it and is matched exactly, then
+  case-insensitively, then as ``offline:<name>`` (so ``model.name=MiniLM`` works);
+- ``path`` (or ``name_or_path``, which wins) is the explicit artefact location; the shared resolver
+  does the rest of the search, so resolution is identical to the registries';
+- ``kwargs`` and every other non-null key are keyword arguments of the component's factory
+  (null means "the component's own default").
+
+:func:`plan` looks every component up and resolves every artefact without importing anything;
+:func:`check_dependencies` then reports missing optional dependencies; :func:`build` imports and calls.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from codex_ml.artifacts.resolver import resolve
+from codex_ml.errors import CodexMLError, UnknownComponentError
+from codex_ml.plugins.registries import REGISTRIES
+from codex_ml.plugins.spec import KINDS, ComponentSpec
+
+RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs")
+
+
+class ComponentConfigError(CodexMLError):
+    """A component node in the config is missing or malformed (a config problem: exit 2)."""
+
+    exit_code = 2
+
+
+@dataclass
+class Planned:
+    """A component looked up and its artefact located, not yet built."""
+
+    role: str  # config key: model, tokenizer, dataset_loader, metrics.accuracy, ...
+    kind: str  # registry kind: models, tokenizers, ...
+    spec: ComponentSpec
+    artefact: Path | None
+    path_setting: str | None
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def _lookup(kind: str, wanted: str) -> ComponentSpec:
+    registry = REGISTRIES[kind]
+    if wanted in registry:
+        return registry.get(wanted)
+    names = registry.names()
+    folded = [n for n in names if n.lower() == wanted.lower()]
+    if not folded and ":" not in wanted:
+        folded = [n for n in names if n.lower() == f"offline:{wanted.lower()}"]
+    if len(folded) == 1:
+        return registry.get(folded[0])
+    return registry.get(wanted)  # raises UnknownComponentError with the available names
+
+
+def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
+    """Look ``node``'s component up and resolve its artefact; raises before any work is done."""
+    label = KINDS[kind]
+    if not isinstance(node, Mapping) or not (node.get("name") or node.get("plugin")):
+        raise ComponentConfigError(
+            f"no {label} configured at '{role}': set {role}.plugin=<registered name> or choose a config option "
+            f"(see `codex-ml plugins list {kind}`)"
+        )
+    wanted = str(node.get("name") or node["plugin"])
+    try:
+        spec = _lookup(kind, wanted)
+    except UnknownComponentError as exc:
+        raise UnknownComponentError(f"{role}: {exc}") from None
+    kwargs = dict(node.get("kwargs") or {})
+    if not isinstance(node.get("kwargs") or {}, Mapping):
+        raise ComponentConfigError(f"{role}.kwargs must be a mapping, found {node.get('kwargs')!r}")
+    kwargs.update({k: v for k, v in node.items() if k not in RESERVED and v is not None})
+    path_setting = node.get("name_or_path") or node.get("path")
+    artefact = None
+    if spec.artifact is not None:
+        explicit = None if path_setting is None or str(path_setting) == os.environ.get(spec.artifact.env_var) else path_setting
+        artefact = resolve(spec.name, spec.artifact, explicit)
+    return Planned(role, kind, spec, artefact, str(path_setting) if path_setting is not None else None, kwargs)
+
+
+def check_dependencies(planned: list[Planned]) -> None:
+    """Raise one error listing every component whose optional dependencies are missing."""
+    problems = [f"{p.role} ({p.name}) needs {', '.join(p.spec.missing_requirements())}: {p.spec.install_hint()}"
+                for p in planned if p.spec.missing_requirements()]
+    if problems:
+        from codex_ml.errors import MissingDependencyError
+
+        raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems))
+
+
+def _accepts(factory: Any, keyword: str) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+    return keyword in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def build(planned: Planned, **extra: Any) -> Any:
+    """Import the factory and call it with the resolved artefact path and the node's settings."""
+    factory = planned.spec.load()
+    kwargs = {**planned.kwargs, **extra}
+    if planned.artefact is not None:
+        kwargs["path"] = str(planned.artefact)
+    elif planned.path_setting is not None and _accepts(factory, "path"):
+        kwargs["path"] = planned.path_setting
+    try:
+        return factory(**kwargs)
+    except TypeError as exc:
+        if "argument" in str(exc) and not _accepts_all(factory, kwargs):
+            raise ComponentConfigError(f"{planned.role} ({planned.name}): {exc}") from exc
+        raise
+
+
+def _accepts_all(factory: Any, kwargs: Mapping[str, Any]) -> bool:
+    return all(_accepts(factory, key) for key in kwargs)
+
+
+def plan_all(requests: list[tuple[str, str, Mapping[str, Any] | None]]) -> list[Planned]:
+    """:func:`plan` every ``(role, kind, node)``; missing artefacts are reported together, in one error."""
+    from codex_ml.errors import ArtifactNotFoundError
+
+    planned: list[Planned] = []
+    missing: list[str] = []
+    for role, kind, node in requests:
+        try:
+            planned.append(plan(role, kind, node))
+        except ArtifactNotFoundError as exc:
+            missing.append(f"[{role}] {exc}")
+    if missing:
+        raise ArtifactNotFoundError("\n\n".join(missing))
+    check_dependencies(planned)
+    return planned

@@ -1,0 +1,66 @@
+"""One run's directory. Every file is written atomically (codex_ml.io), so a crash leaves either the
+previous version of a file or the new one.
+
+``metrics.jsonl`` is rewritten as a whole: lines are buffered and the file is replaced at most once a
+second and when the run ends, which keeps each snapshot complete without paying a rewrite per step.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from codex_ml.io import atomic_write_json, atomic_write_text
+
+RUNS_DIR = "runs"
+FLUSH_SECONDS = 1.0
+
+
+def default_run_path(config_name: str, base: Path | None = None, now: datetime | None = None) -> Path:
+    """``runs/<UTC timestamp>-<config name>``, with ``-2``, ``-3``... when that already exists."""
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    slug = config_name.replace("/", "-").replace("\\", "-")
+    root = (base or Path.cwd()) / RUNS_DIR
+    candidate = root / f"{stamp}-{slug}"
+    counter = 2
+    while candidate.exists():
+        candidate = root / f"{stamp}-{slug}-{counter}"
+        counter += 1
+    return candidate
+
+
+class RunDirectory:
+    """Creates the directory and writes the run's files; ``log`` is the trainers' ``LogFn``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._metrics: list[str] = []
+        self._last_flush = 0.0
+
+    def write_config(self, config_yaml: str, arguments: list[str], overrides: list[str], config_name: str) -> None:
+        atomic_write_text(self.path / "config.yaml", config_yaml)
+        atomic_write_json(self.path / "overrides.json",
+                          {"config_name": config_name, "arguments": arguments, "hydra_overrides": overrides})
+
+    def log(self, record: Mapping[str, Any]) -> None:
+        """Append one JSON line to metrics.jsonl (flushed at most once a second, and by :meth:`close`)."""
+        self._metrics.append(json.dumps(dict(record), sort_keys=True, default=str))
+        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        atomic_write_text(self.path / "metrics.jsonl", "".join(line + "\n" for line in self._metrics))
+        self._last_flush = time.monotonic()
+
+    def write_json(self, name: str, data: Any) -> Path:
+        return atomic_write_json(self.path / name, data)
+
+    def write_jsonl(self, name: str, rows: list[Mapping[str, Any]]) -> Path:
+        text = "".join(json.dumps(dict(row), sort_keys=True, default=str) + "\n" for row in rows)
+        return atomic_write_text(self.path / name, text)
+
+    def close(self) -> None:
+        self.flush()
