@@ -1,7 +1,14 @@
-"""The functional trainer's settings: the JSON file, then keyword overrides. Unknown keys are errors."""
+"""The functional trainer's settings: the JSON file, then keyword overrides. Unknown keys are errors.
+
+Only the first six keys apply to models without parameters; the rest configure the PyTorch loop
+(``torch_loop``). Defaults are chosen so the shipped four-key ``trainer_functional.json`` trains a small
+model sensibly on CPU.
+"""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -9,7 +16,21 @@ from typing import Any, Mapping
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError, UnknownSettingError
 
-_POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size")
+_POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size", "keep_checkpoints")
+_NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio")
+
+#: Keys that may change between a run and its resumption without changing what is computed.
+RESUME_FREE_KEYS = frozenset({"log_interval", "eval_interval", "checkpoint_interval", "keep_checkpoints", "output_dir",
+                              "resume", "force_resume", "progress"})
+
+#: Expected JSON types per key (bool is never accepted as a number).
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "learning_rate": float, "gradient_accumulation_steps": int, "max_steps": int, "log_interval": int,
+    "batch_size": int, "seed": int, "warmup_steps": int, "weight_decay": float, "max_grad_norm": float,
+    "min_lr_ratio": float, "block_size": int, "eval_fraction": float, "eval_interval": int,
+    "checkpoint_interval": int, "keep_checkpoints": int, "output_dir": str, "resume": (bool, str),
+    "force_resume": bool, "progress": bool,
+}
 
 
 @dataclass(frozen=True)
@@ -20,10 +41,34 @@ class TrainerConfig:
     log_interval: int = 1
     batch_size: int = 1
     seed: int = 0
+    #: Linear warmup from 0 over this many steps, then linear decay to ``min_lr_ratio * learning_rate``.
+    warmup_steps: int = 0
+    min_lr_ratio: float = 0.1
+    #: AdamW decoupled weight decay, applied to matrices only (not biases, norms).
+    weight_decay: float = 0.01
+    #: Clip the global gradient norm to this; 0 turns clipping off.
+    max_grad_norm: float = 1.0
+    #: Tokens per packed training sequence (the model predicts each of them).
+    block_size: int = 128
+    #: Fraction of records held out for the evaluation loss and perplexity (0: none).
+    eval_fraction: float = 0.1
+    #: Evaluate every N steps as well as before and after training; 0: only before and after.
+    eval_interval: int = 0
+    #: Write a checkpoint every N steps (needs ``output_dir``); 0: none.
+    checkpoint_interval: int = 0
+    keep_checkpoints: int = 2
+    #: Checkpoints go to ``output_dir/checkpoints``, the final model to ``output_dir/final``; "" writes nothing.
+    output_dir: str = ""
+    #: ``true``: continue from the latest checkpoint in ``output_dir`` (fresh start if none); a path: that checkpoint.
+    resume: bool | str = False
+    #: Resume even when the checkpoint was written with a different configuration or data.
+    force_resume: bool = False
+    #: Progress bar on an interactive terminal.
+    progress: bool = True
 
     @classmethod
     def field_types(cls) -> dict[str, type | tuple[type, ...]]:
-        return {f.name: (float if f.type in ("float", float) else int) for f in dataclasses.fields(cls)}
+        return dict(_TYPES)
 
     @classmethod
     def build(cls, file_values: Mapping[str, Any], overrides: Mapping[str, Any], *, source: Path | None = None) -> "TrainerConfig":
@@ -36,14 +81,7 @@ class TrainerConfig:
         merged = {**file_values, **overrides}
         where = f"{source}" if source else "offline:functional"
         for key, value in merged.items():
-            expected = types[key]
-            ok = not isinstance(value, bool) and (isinstance(value, (int, float)) if expected is float else isinstance(value, int))
-            if not ok:
-                raise MalformedArtifactError(f"{where}: {key!r} must be {'a number' if expected is float else 'an integer'}, found {value!r}")
-            if key in _POSITIVE_INTS and value < 1:
-                raise MalformedArtifactError(f"{where}: {key!r} must be at least 1, found {value!r}")
-            if key == "learning_rate" and not value > 0:
-                raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
+            _check(where, key, value, types[key])
         return cls(**merged)
 
     @classmethod
@@ -53,3 +91,33 @@ class TrainerConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    def training_hash(self) -> str:
+        """SHA-256 of the keys that change what is computed; a resumed run must match it."""
+        values = {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_KEYS}
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) -> None:
+    if expected is float:
+        ok, what = not isinstance(value, bool) and isinstance(value, (int, float)), "a number"
+    elif expected is int:
+        ok, what = not isinstance(value, bool) and isinstance(value, int), "an integer"
+    elif expected is bool:
+        ok, what = isinstance(value, bool), "true or false"
+    elif expected is str:
+        ok, what = isinstance(value, str), "a string"
+    else:
+        ok, what = isinstance(value, (bool, str)), "true, false or a path"
+    if not ok:
+        raise MalformedArtifactError(f"{where}: {key!r} must be {what}, found {value!r}")
+    if key in _POSITIVE_INTS and value < 1:
+        raise MalformedArtifactError(f"{where}: {key!r} must be at least 1, found {value!r}")
+    if key in _NON_NEGATIVE and value < 0:
+        raise MalformedArtifactError(f"{where}: {key!r} must not be negative, found {value!r}")
+    if key == "learning_rate" and not value > 0:
+        raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
+    if key == "block_size" and value < 2:
+        raise MalformedArtifactError(f"{where}: 'block_size' must be at least 2, found {value!r}")
+    if key in ("eval_fraction", "min_lr_ratio") and not 0 <= value < 1 + (key == "min_lr_ratio"):
+        raise MalformedArtifactError(f"{where}: {key!r} must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}")

@@ -37,11 +37,14 @@ class FunctionalTrainer:
         while True:
             yield [next(records) for _ in range(self.config.batch_size)]
 
-    def fit(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None = None, log: LogFn | None = None) -> dict[str, Any]:
+    def fit(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None = None, log: LogFn | None = None,
+            output_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """Train (or, without parameters, just run) ``model``. ``output_dir`` overrides the config key of the
+        same name: checkpoints go to ``output_dir/checkpoints/``, the final model to ``output_dir/final/``."""
         if has_trainable_parameters(model):
             from codex_ml.offline.training.torch_loop import fit_torch  # needs torch; imported only here
 
-            return fit_torch(self.config, model, dataset, tokenizer=tokenizer, log=log)
+            return fit_torch(self.config, model, dataset, tokenizer=tokenizer, log=log, output_dir=output_dir)
         return self._run_without_training(model, dataset, tokenizer=tokenizer, log=log)
 
     def _run_without_training(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None, log: LogFn | None) -> dict[str, Any]:
