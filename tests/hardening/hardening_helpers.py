@@ -1,0 +1,41 @@
+"""Helpers for the hardening tests: fake torch installs and subprocesses with a controlled environment."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+STUB_TORCH = Path(__file__).resolve().parents[2] / "fixtures" / "stub-torch"
+TESTS_DIR = Path(__file__).resolve().parents[1]
+
+
+def fake_torch_site(root: Path, init_source: str | None = None, version: str = "0.0.0+stub") -> Path:
+    """A folder to put on PYTHONPATH holding a ``torch`` package and its dist-info.
+
+    Without ``init_source`` the package is the stub fixture (fixtures/stub-torch/torch).
+    """
+    site = root / "site"
+    package = site / "torch"
+    if init_source is None:
+        shutil.copytree(STUB_TORCH / "torch", package)
+    else:
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text(init_source)
+    info = site / f"torch-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torch\nVersion: {version}\n")
+    return site
+
+
+def run_python(args: list[str], *, site: Path | None = None, env: dict[str, str] | None = None,
+               cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python args...`` with ``site`` first on PYTHONPATH (shadowing any installed torch)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    full_env.update(env or {})
+    if site is not None:
+        full_env["PYTHONPATH"] = os.pathsep.join([str(site), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    full_env["PYTHONNOUSERSITE"] = "1"
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=full_env, cwd=cwd,
+                          timeout=timeout)
