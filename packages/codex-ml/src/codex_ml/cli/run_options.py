@@ -1,0 +1,37 @@
+"""Options shared by ``train`` and ``evaluate``; everything else on the line is a Hydra override.
+
+Kept free of heavy imports: ``codex-ml train --help`` must not import hydra or torch.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import click
+
+OVERRIDES_HELP = """OVERRIDES are Hydra overrides: group=option (model=offline/gpt2), key=value
+(training.max_steps=5), +key=value (add), ~key (delete), or a bare GROUP/OPTION
+(metrics/offline/weighted_accuracy) to add that option. See docs/usage.md."""
+
+
+def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("-cn", "--config-name", default="config", show_default=True,
+                     help="Primary config: config, offline/catalogue, offline/tiny_fixtures, or one in --config-dir."),
+        click.option("-cd", "--config-dir", type=click.Path(file_okay=False, exists=True),
+                     help="A directory of your own configs, searched before the installed ones."),
+        click.option("--cfg", "print_config", is_flag=True,
+                     help="Print the composed config as YAML and exit (imports no torch)."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bars and no final report."),
+        click.option("--traceback", is_flag=True, help="Show the full traceback on errors."),
+        click.argument("overrides", nargs=-1, type=click.UNPROCESSED),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...]):
+    """Compose, importing hydra only now."""
+    from codex_ml.config.compose import compose_config
+
+    return compose_config(config_name, list(overrides), user_dir=config_dir)

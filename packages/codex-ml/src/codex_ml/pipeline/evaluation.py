@@ -1,0 +1,54 @@
+"""``codex-ml evaluate``: run the model on the evaluation set and compute the configured metrics.
+
+Writes ``results.json`` (scores, config, versions, seeds, artefact hashes, time taken) and
+``samples.jsonl`` (one line per sample: prompt, target, label, prediction, correct), so any score can
+be traced back to its inputs, as lm-evaluation-harness does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from codex_ml.config.compose import Composed
+from codex_ml.pipeline.components import ComponentConfigError
+from codex_ml.pipeline.evalset import as_samples
+from codex_ml.pipeline.scoring import score_samples
+from codex_ml.pipeline.session import Session, evaluation_requests
+
+
+def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+    config = composed.config
+    requests = evaluation_requests(config)
+    if not requests:
+        raise ComponentConfigError("nothing to evaluate on: set evaluation.dataset.plugin (e.g. offline:tiny-eval)")
+    if len(requests) == 1:
+        raise ComponentConfigError("no metrics configured: add one, e.g. metrics/offline/accuracy")
+    session = Session.open(composed, [("model", "models", config.get("model")), *requests])
+    model = session.build("model")
+    samples = as_samples(session.build("evaluation.dataset"), "evaluation.dataset")
+    limit = (config.get("evaluation") or {}).get("max_samples")
+    samples = samples[: int(limit)] if limit else samples
+    metrics = {role.split(".", 1)[1]: (p.name, session.build(role)) for role, p in session.planned.items()
+               if role.startswith("metrics.")}
+    artefacts = session.artefacts()
+    result = score_samples(model, samples, metrics, quiet=quiet)
+    session.run.write_jsonl("samples.jsonl", result["rows"])
+    record = session.write_provenance(artefacts)
+    results = {
+        "command": "evaluate",
+        "config_name": composed.config_name,
+        "run_dir": str(session.run.path),
+        "components": session.components(),
+        "method": result["method"],
+        "n_samples": result["n_samples"],
+        "n_correct": result["n_correct"],
+        "labels": result["labels"],
+        "scores": result["scores"],
+        "config": config,
+        "versions": {"python": record["python"]["version"], **record["distributions"], **record["libraries"]},
+        "seeds": record["seeds"],
+        "artefacts": record["artefacts"],
+        "git": record["git"],
+        "time_taken_seconds": session.elapsed(),
+    }
+    session.run.write_json("results.json", results)
+    return results

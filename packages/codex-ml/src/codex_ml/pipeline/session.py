@@ -1,0 +1,98 @@
+"""What train and evaluate share: plan every component (failing before any work), then open the run
+directory, record the config, seed, build the components and hash the artefacts they read."""
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from codex_ml.config.compose import Composed
+from codex_ml.pipeline.components import Planned, build, plan_all
+from codex_ml.runs.directory import RunDirectory, default_run_path
+from codex_ml.runs.provenance import ArtefactRecord, provenance
+
+#: (config key, registry kind) of the components a training run builds, in build order.
+TRAIN_COMPONENTS = (
+    ("tokenizer", "tokenizers"),
+    ("model", "models"),
+    ("dataset_loader", "datasets"),
+    ("training", "trainers"),
+    ("reward_model", "reward_models"),
+    ("rl_agent", "rl_agents"),
+)
+
+
+def _node(config: dict[str, Any], dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def evaluation_requests(config: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """The evaluation set and each metric under ``metrics`` (none when no evaluation set is configured)."""
+    dataset = _node(config, "evaluation.dataset")
+    if not dataset:
+        return []
+    metrics = config.get("metrics") or {}
+    return [("evaluation.dataset", "datasets", dataset)] + [
+        (f"metrics.{key}", "metrics", node) for key, node in metrics.items() if node
+    ]
+
+
+def seed_everything(seed: Any) -> None:
+    """Seed Python's ``random``, and numpy/torch only when the run already imported them."""
+    if seed is None:
+        return
+    value = int(seed)
+    random.seed(value)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(value % (2**32))
+    if "torch" in sys.modules and hasattr(sys.modules["torch"], "manual_seed"):
+        sys.modules["torch"].manual_seed(value)
+
+
+@dataclass
+class Session:
+    composed: Composed
+    planned: dict[str, Planned]
+    run: RunDirectory
+    started: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    built: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, composed: Composed, requests: list[tuple[str, str, Any]]) -> "Session":
+        planned = {p.role: p for p in plan_all(requests)}  # raises before anything is written
+        output = composed.config.get("output_dir")
+        path = Path(output) if output else default_run_path(composed.config_name)
+        run = RunDirectory(path)
+        run.write_config(composed.to_yaml(), composed.arguments, composed.overrides, composed.config_name)
+        seed_everything(composed.config.get("seed"))
+        return cls(composed, planned, run)
+
+    def build(self, role: str, **extra: Any) -> Any:
+        component = build(self.planned[role], **extra)
+        self.built[role] = component
+        return component
+
+    def artefacts(self) -> list[ArtefactRecord]:
+        return [ArtefactRecord.hashed(p.role, p.name, p.artefact) for p in self.planned.values() if p.artefact is not None]
+
+    def components(self) -> dict[str, str]:
+        return {role: p.name for role, p in self.planned.items()}
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
+
+    def write_provenance(self, artefacts: list[ArtefactRecord]) -> dict[str, Any]:
+        record = provenance(self.composed.config, artefacts, command=sys.argv)
+        record.update({"config_name": self.composed.config_name, "components": self.components(),
+                       "started_at": self.started_at,
+                       "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        self.run.write_json("provenance.json", record)
+        return record

@@ -1,0 +1,103 @@
+"""``codex-ml train``: fit the model, roll the policy over the dataset, score on the evaluation set.
+
+Every number written comes from a component's real output. A model without trainable parameters is
+run over the trainer's schedule but not updated, and the summary says so (the trainer reports it).
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from codex_ml.config.compose import Composed
+from codex_ml.pipeline.evalset import as_samples
+from codex_ml.pipeline.progress import progress
+from codex_ml.pipeline.scoring import score_samples
+from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
+
+
+def _accepts(func: Any, keyword: str) -> bool:
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return keyword in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
+    """Per record: the model's completion, the reward model's score, the agent's action; then one update."""
+    reward_model, agent = session.built["reward_model"], session.built["rl_agent"]
+    records = list(dataset)[: limit if limit else None]
+    trajectory, rewards, actions = [], [], []
+    for index, record in enumerate(progress(records, total=len(records), desc="rollout", quiet=quiet)):
+        prompt = str(record)
+        completion = str(model.generate(prompt))
+        reward = float(reward_model.score(prompt, completion))
+        action = agent.act({"prompt": prompt, "completion": completion, "reward": reward})
+        trajectory.append({"state": prompt, "action": action, "reward": reward})
+        rewards.append(reward)
+        actions.append(action)
+        session.run.log({"phase": "rollout", "index": index, "prompt": prompt, "completion": completion,
+                         "prompt_tokens": len(tokenizer.encode(prompt)), "completion_tokens": len(tokenizer.encode(completion)),
+                         "reward": reward, "action": action})
+    update = agent.update(trajectory) if trajectory else {}
+    return {
+        "records": len(records),
+        "mean_reward": sum(rewards) / len(rewards) if rewards else None,
+        "min_reward": min(rewards) if rewards else None,
+        "max_reward": max(rewards) if rewards else None,
+        "actions": {str(a): actions.count(a) for a in dict.fromkeys(actions)},
+        "agent_update": update,
+    }
+
+
+def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+    config = composed.config
+    requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
+    session = Session.open(composed, requests)
+    tokenizer = session.build("tokenizer")
+    model = session.build("model")
+    dataset = session.build("dataset_loader")
+    trainer = session.build("training")
+    session.build("reward_model")
+    session.build("rl_agent")
+    artefacts = session.artefacts()
+
+    train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
+    extra = {"output_dir": str(session.run.path)} if _accepts(trainer.fit, "output_dir") else {}
+    log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
+    fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
+
+    rollout_cfg = config.get("rollout") or {}
+    rollouts = _rollouts(session, model, dataset, tokenizer, rollout_cfg.get("max_records"), quiet)
+
+    evaluation = None
+    if "evaluation.dataset" in session.planned:
+        evaluation = _evaluate(session, model, config, quiet)
+    session.run.close()
+
+    summary = {
+        "command": "train",
+        "config_name": composed.config_name,
+        "run_dir": str(session.run.path),
+        "components": session.components(),
+        "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
+        "training": fit_summary,
+        "rollouts": rollouts,
+        "evaluation": evaluation,
+        "time_taken_seconds": session.elapsed(),
+    }
+    session.run.write_json("summary.json", summary)
+    session.write_provenance(artefacts)
+    return summary
+
+
+def _evaluate(session: Session, model: Any, config: dict[str, Any], quiet: bool) -> dict[str, Any]:
+    samples = as_samples(session.build("evaluation.dataset"), "evaluation.dataset")
+    limit = (config.get("evaluation") or {}).get("max_samples")
+    samples = samples[: int(limit)] if limit else samples
+    metrics = {role.split(".", 1)[1]: (p.name, session.build(role)) for role, p in session.planned.items()
+               if role.startswith("metrics.")}
+    result = score_samples(model, samples, metrics, quiet=quiet)
+    for row in result["rows"]:
+        session.run.log({"phase": "evaluate", **{k: row[k] for k in ("index", "prediction", "target", "label", "correct")}})
+    return {k: v for k, v in result.items() if k != "rows"}
