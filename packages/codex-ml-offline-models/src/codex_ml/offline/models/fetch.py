@@ -1,0 +1,62 @@
+"""Pre-caching the real GPT-2 and TinyLlama on a connected host, into the seed layout.
+
+Each family is pinned to one repository commit so every host fetches byte-identical files; only the
+files the loaders use are downloaded (safetensors weights, never the pickle), and ``manifest.json``
+records each file's size and SHA-256 for the air-gapped side to check.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from codex_ml.errors import CodexMLError
+from codex_ml.offline.models.manifest import write_manifest
+from codex_ml.offline.models.synth import model_dir
+
+
+@dataclass(frozen=True)
+class Pin:
+    repo_id: str
+    revision: str
+    files: tuple[str, ...]
+
+
+PINS: dict[str, Pin] = {
+    "gpt2": Pin("openai-community/gpt2", "607a30d783dfa663caf39e06633721c8d4cfcd7e",
+                ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                 "vocab.json", "merges.txt")),
+    "tinyllama": Pin("TinyLlama/TinyLlama-1.1B-Chat-v1.0", "fe8a4ea1ffedaf415f4da2f062534de366a451e6",
+                     ("config.json", "generation_config.json", "model.safetensors", "tokenizer.model", "tokenizer.json",
+                      "tokenizer_config.json", "special_tokens_map.json")),
+}
+
+
+def _allow_network() -> None:
+    """Drop the offline flags codex-ml set (never the user's) before huggingface_hub is imported."""
+    from codex_ml.utils.offline import release_offline_flags
+
+    release_offline_flags()
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+        raise CodexMLError("catalogue fetch needs the network, but HF_HUB_OFFLINE is set; unset it on a connected host")
+
+
+def fetch(family: str, root: Path, *, revision: str | None = None) -> Path:
+    """Download ``family`` at its pinned (or the given) revision to ``root/artifacts/models/<family>``."""
+    if family not in PINS:
+        raise CodexMLError(f"unknown model family {family!r}; expected one of {', '.join(PINS)}")
+    pin = PINS[family]
+    _allow_network()
+    import huggingface_hub
+
+    target = model_dir(Path(root), family)
+    target.mkdir(parents=True, exist_ok=True)
+    huggingface_hub.snapshot_download(repo_id=pin.repo_id, revision=revision or pin.revision, local_dir=str(target),
+                                      allow_patterns=list(pin.files))
+    missing = [name for name in ("config.json", "model.safetensors") if not (target / name).is_file()]
+    if missing:
+        raise CodexMLError(f"{target}: the download lacks {', '.join(missing)}")
+    shutil.rmtree(target / ".cache", ignore_errors=True)  # huggingface_hub's bookkeeping, not artefacts
+    write_manifest(target, {"family": family, "source": "hub", "repo_id": pin.repo_id, "revision": revision or pin.revision})
+    return target
