@@ -49,6 +49,15 @@ class Planned:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def read_path(self) -> Path | None:
+        """What the component reads from disk: its resolved artefact, or an existing path it was given."""
+        if self.artefact is not None:
+            return self.artefact
+        if self.path_setting is not None and Path(self.path_setting).expanduser().exists():
+            return Path(self.path_setting).expanduser().resolve()
+        return None
+
 
 def _lookup(kind: str, wanted: str) -> ComponentSpec:
     registry = REGISTRIES[kind]

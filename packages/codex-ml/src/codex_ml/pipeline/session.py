@@ -81,7 +81,7 @@ class Session:
         return component
 
     def artefacts(self) -> list[ArtefactRecord]:
-        return [ArtefactRecord.hashed(p.role, p.name, p.artefact) for p in self.planned.values() if p.artefact is not None]
+        return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]
 
     def components(self) -> dict[str, str]:
         return {role: p.name for role, p in self.planned.items()}

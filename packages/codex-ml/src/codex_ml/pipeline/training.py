@@ -57,7 +57,8 @@ def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     tokenizer = session.build("tokenizer")
     model = session.build("model")
     dataset = session.build("dataset_loader")
-    trainer = session.build("training")
+    quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
+    trainer = session.build("training", **quiet_trainer)
     session.build("reward_model")
     session.build("rl_agent")
     artefacts = session.artefacts()

@@ -16,6 +16,9 @@ def register_tokenizers(register):
     register("offline:tinyllama", "codex_ml.offline.models.hf:load_tinyllama_tokenizer",
              summary="TinyLlama SentencePiece tokenizer from a local directory", requires=HF_REQUIRES + ("sentencepiece",),
              extra="hf", artifact=artifacts.TINYLLAMA_TOKENIZER)
+    register("hf", "codex_ml.offline.models.hf_local:load_local_hf_tokenizer",
+             summary="Any transformers tokenizer saved in a local directory (tokenizer.name_or_path=DIR)",
+             requires=HF_REQUIRES, extra="hf")
     register("offline:bytes", "codex_ml.offline.models.byte_tokenizer:load_byte_tokenizer",
              summary="UTF-8 bytes as ids 0-255 plus end-of-text 256 (MiniLM's tokenizer; no artefact)")
 
