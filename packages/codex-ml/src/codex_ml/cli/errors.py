@@ -23,7 +23,10 @@ def run(command: click.Command, args: Sequence[str] | None = None, prog_name: st
     args = list(sys.argv[1:] if args is None else args)
     debug = wants_traceback(args)
     try:
-        command.main(args=args, prog_name=prog_name, standalone_mode=False)
+        # Outside standalone mode Click returns the code of ``ctx.exit(n)`` / ``Exit(n)`` instead of exiting.
+        code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
