@@ -130,3 +130,15 @@ def test_registration_validates_targets():
 
         _Registration("models", "d", "1")("x:y", "no_colon_here")
     assert h is get_host()  # discovery runs once per process
+
+
+def test_incompatible_plugin_is_rejected_before_import(tmp_path_factory, monkeypatch):
+    site = install(tmp_path_factory.mktemp("site"), "incompatible", "example")
+    monkeypatch.syspath_prepend(str(site))
+    h = PluginHost()
+    h.load_entry_points(entry_points(site))
+    bad = record(h, "codex-ml-fixture-incompatible")
+    assert bad.status == "incompatible"
+    assert ">=2.0,<3" in bad.error and "offers 1.0" in bad.error
+    assert "codex_ml_fixture_incompatible.plugin" not in sys.modules
+    assert record(h, "codex-ml-example").status == "ok"  # declares >=1.0,<2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from pathlib import Path
 
 import click
 
@@ -172,6 +173,24 @@ def show_command(name: str, kind: str | None) -> None:
             click.echo(f"    {'*' if used else ' '} {number}. {candidate.source}: {candidate.path}{state}")
         if resolution.path is None:
             click.echo("    nothing found: building this component will fail until one of these exists")
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--kind", required=True, help="Component kind: tokenizers, models, datasets, metrics, trainers, reward_models, rl_agents.")
+@click.option("--component", help="Registered component name (default: <namespace>:<kind>).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Where to create the distribution's folder.")
+def new_command(name: str, kind: str, component: str | None, directory: Path) -> None:
+    """Scaffold plugin distribution NAME with one working component and its conformance test."""
+    from codex_ml.scaffold import scaffold_plugin
+
+    try:
+        root = scaffold_plugin(name, kind, directory, component)
+    except (ValueError, FileExistsError) as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Created {root}")
+    click.echo(f"Next: pip install -e {root}[test] && pytest {root}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ class PluginRecord:
     distribution: str
     version: str
     value: str
-    status: str = "ok"  # ok | failed | disabled
+    status: str = "ok"  # ok | failed | disabled | incompatible
     error: str | None = None
     location: str | None = None
     components: list[ComponentSpec] = field(default_factory=list)
@@ -79,6 +79,10 @@ class PluginHost:
             self.plugins.append(record)
             if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
                 record.status = "disabled"
+                continue
+            incompatibility = api_incompatibility(ep)
+            if incompatibility:
+                record.status, record.error = "incompatible", incompatibility
                 continue
             self._load_one(ep, record)
             if strict:
@@ -187,6 +191,26 @@ def _identity(ep: metadata.EntryPoint) -> tuple[str, str]:
         return ("<unknown>", "")
     meta = dist.metadata
     return (meta["Name"] or "<unknown>", meta["Version"] or "")
+
+
+def api_incompatibility(ep: metadata.EntryPoint) -> str | None:
+    """Why the plugin's declared hook-API range excludes this core's, or None; read from metadata only."""
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None
+    declared = [e.value for e in dist.entry_points if e.group == hookspecs.API_ENTRY_POINT_GROUP and e.name == ep.name]
+    if not declared:
+        return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        supported = SpecifierSet(declared[0])
+    except InvalidSpecifier:
+        return f"declares an unreadable hook API range {declared[0]!r} in [{hookspecs.API_ENTRY_POINT_GROUP}]"
+    if hookspecs.API_VERSION in supported:
+        return None
+    return (f"supports hook API {declared[0]}, but this codex-ml offers {hookspecs.API_VERSION}; "
+            f"install a version of {dist.metadata['Name']} made for this codex-ml")
 
 
 def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:

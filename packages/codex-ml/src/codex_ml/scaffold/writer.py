@@ -1,0 +1,84 @@
+"""Writes the scaffold files for a new plugin distribution."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from codex_ml.plugins.hookspecs import API_VERSION, KIND_HOOKS
+from codex_ml.plugins.spec import KINDS, normalise_kind
+from codex_ml.scaffold.components import COMPONENTS
+from codex_ml.versions import core_version
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None = None) -> Path:
+    """Create ``directory/name`` holding a plugin distribution with one component of ``kind``."""
+    if not _NAME.match(name):
+        raise ValueError(f"plugin name {name!r} must be lowercase letters, digits and dashes, e.g. codex-ml-acme")
+    kind = normalise_kind(kind)
+    root = Path(directory) / name
+    if root.exists():
+        raise FileExistsError(f"{root} already exists; choose another name or directory")
+    package = name.replace("-", "_")
+    namespace = package.removeprefix("codex_ml_") or package
+    component = component or f"{namespace.replace('_', '-')}:{KINDS[kind].replace(' ', '-').lower()}"
+    class_name, implementation, suite, attributes = COMPONENTS[kind]
+    major = API_VERSION.split(".")[0]
+    core_minor = ".".join(core_version().split(".")[:2])
+    files = {
+        "pyproject.toml": f'''[build-system]
+requires = ["hatchling>=1.18"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{name}"
+version = "0.1.0"
+description = "A codex-ml plugin providing {component}."
+readme = "README.md"
+requires-python = ">=3.10"
+dependencies = ["codex-ml>={core_minor}"]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+[project.entry-points.codex_ml]
+{namespace} = "{package}.plugin"
+
+[project.entry-points."codex_ml.api"]
+{namespace} = ">={API_VERSION},<{int(major) + 1}"
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/{package}"]
+''',
+        f"src/{package}/__init__.py": f'"""{name}: a codex-ml plugin."""\n',
+        f"src/{package}/plugin.py": f'''"""Registration only: nothing heavy is imported here, so `codex-ml plugins list` stays fast."""
+from codex_ml.plugins import hookimpl
+
+
+@hookimpl
+def {KIND_HOOKS[kind]}(register):
+    register("{component}", "{package}.components:{class_name}", summary="{class_name} from {name}")
+''',
+        f"src/{package}/components.py": f'"""The implementation, imported only when the component is built."""\n{implementation}',
+        "tests/test_conformance.py": f'''"""Runs codex-ml's conformance suite against {component}."""
+from codex_ml.testing import {suite}
+
+
+class Test{class_name}({suite}):
+    component = "{component}"
+{attributes}''',
+        "README.md": f'''# {name}
+
+A codex-ml plugin providing the {KINDS[kind]} `{component}`.
+
+    pip install -e .[test]
+    codex-ml plugins list {kind}
+    pytest
+''',
+    }
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

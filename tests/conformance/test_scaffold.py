@@ -1,0 +1,44 @@
+"""`codex-ml plugins new` writes a distribution that installs and passes its own tests as generated."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from codex_ml.plugins.spec import KINDS
+
+
+def run(*args, **kwargs):
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, **kwargs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_generated_plugin_installs_lists_and_passes_its_tests(kind, tmp_path):
+    created = run("-m", "codex_ml.cli", "plugins", "new", "codex-ml-acme", "--kind", kind, "--dir", str(tmp_path))
+    assert created.returncode == 0, created.stderr
+    root = tmp_path / "codex-ml-acme"
+    site = tmp_path / "site"
+    install = run("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "--target", str(site), str(root))
+    assert install.returncode == 0, install.stderr
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_")}, "PYTHONPATH": str(site)}
+    listing = json.loads(run("-m", "codex_ml.cli", "plugins", "list", kind, "--json", env=env).stdout)
+    mine = [c for c in listing["components"] if c["distribution"] == "codex-ml-acme"]
+    assert len(mine) == 1 and mine[0]["name"].startswith("acme:")
+    assert [p["status"] for p in listing["plugins"] if p["distribution"] == "codex-ml-acme"] == ["ok"]
+    tests = run("-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests"), env=env, cwd=root)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout
+
+
+def test_refuses_bad_names_and_existing_folders(tmp_path):
+    bad = run("-m", "codex_ml.cli", "plugins", "new", "Bad_Name", "--kind", "models", "--dir", str(tmp_path))
+    assert bad.returncode == 2 and "lowercase" in bad.stderr
+    (tmp_path / "codex-ml-x").mkdir()
+    exists = run("-m", "codex_ml.cli", "plugins", "new", "codex-ml-x", "--kind", "models", "--dir", str(tmp_path))
+    assert exists.returncode == 2 and "already exists" in exists.stderr
+    kind = run("-m", "codex_ml.cli", "plugins", "new", "codex-ml-y", "--kind", "gizmos", "--dir", str(tmp_path))
+    assert kind.returncode == 2 and "unknown component kind" in kind.stderr
