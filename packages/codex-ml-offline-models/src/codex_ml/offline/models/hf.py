@@ -54,10 +54,11 @@ def load_hf_tokenizer(directory: Path) -> HFTokenizer:
 
 
 def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike) -> CausalLM:
+    """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place."""
     directory = resolve(name, spec, path)
-    tokenizer = load_hf_tokenizer(resolve(name, tokenizer_spec, directory)) if _has_tokenizer(directory, tokenizer_spec) \
-        else load_hf_tokenizer(resolve(name, tokenizer_spec))
-    return CausalLM(load_causal_lm_module(directory, family), tokenizer, family=family, source=directory)
+    module = load_causal_lm_module(directory, family)
+    tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else resolve(name, tokenizer_spec)
+    return CausalLM(module, load_hf_tokenizer(tokenizer_dir), family=family, source=directory)
 
 
 def _has_tokenizer(directory: Path, spec) -> bool:

@@ -70,6 +70,18 @@ def token_loss_sum(module: torch.nn.Module, inputs: torch.Tensor, targets: torch
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum")
 
 
+def accumulate_gradients(module: torch.nn.Module, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """Backward over ``micro_batches`` so the gradient is that of the mean token loss of all of them
+    together (micro-batches may differ in size); returns the detached sum of token losses."""
+    total_tokens = sum(targets.numel() for _, targets in micro_batches)
+    loss_total = torch.zeros(())
+    for inputs, targets in micro_batches:
+        loss_sum = token_loss_sum(module, inputs, targets)
+        (loss_sum / total_tokens).backward()
+        loss_total += loss_sum.detach()
+    return loss_total
+
+
 @torch.no_grad()
 def evaluate_loss(module: torch.nn.Module, blocks: Blocks, batch_size: int) -> float | None:
     """Mean token loss over held-out blocks (None without any)."""
@@ -179,11 +191,8 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
         lr = learning_rate(cfg, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        for _ in range(cfg.gradient_accumulation_steps):
-            index = order.take(cfg.batch_size)
-            loss_sum = token_loss_sum(module, train.inputs[index], train.targets[index])
-            (loss_sum / step_tokens).backward()
-            window_loss += loss_sum.detach()
+        indices = [order.take(cfg.batch_size) for _ in range(cfg.gradient_accumulation_steps)]
+        window_loss += accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices])
         grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

@@ -1,0 +1,92 @@
+"""`codex-ml catalogue synth|fetch`: seed layout, manifest, pinned fetch (the download is a local stand-in)."""
+from guards import require_torch
+
+torch = require_torch()
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from codex_ml.cli.main import cli  # noqa: E402
+
+
+def _check_manifest(directory):
+    manifest = json.loads((directory / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        data = (directory / name).read_bytes()
+        assert entry == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return manifest
+
+
+def test_synth_writes_the_seed_layout_with_a_manifest(tmp_path, corpus_texts, monkeypatch):
+    from codex_ml.offline.models import synth
+
+    monkeypatch.setattr(synth, "default_texts", lambda: corpus_texts)
+    result = CliRunner().invoke(cli, ["catalogue", "synth", "tinyllama", "--root", str(tmp_path), "--vocab-size", "700"])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "artifacts" / "models" / "tinyllama"
+    assert {"config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json", "manifest.json"} <= {p.name for p in target.iterdir()}
+    manifest = _check_manifest(target)
+    assert manifest["source"] == "synth" and "model.safetensors" in manifest["files"]
+
+
+def test_synthesised_gpt2_manifest_matches(gpt2_dir):
+    assert _check_manifest(gpt2_dir)["model_type"] == "gpt2"
+
+
+@pytest.fixture
+def fake_hub(monkeypatch, gpt2_dir):
+    """Stands in for ``snapshot_download``: copies the synthesised files, plus hub bookkeeping to be dropped."""
+    import huggingface_hub
+
+    calls = []
+
+    def snapshot_download(*, repo_id, revision, local_dir, allow_patterns):
+        calls.append({"repo_id": repo_id, "revision": revision, "allow_patterns": allow_patterns})
+        for path in gpt2_dir.iterdir():
+            if path.name in allow_patterns:
+                shutil.copy(path, f"{local_dir}/{path.name}")
+        (__import__("pathlib").Path(local_dir) / ".cache" / "huggingface").mkdir(parents=True, exist_ok=True)
+        return local_dir
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    return calls
+
+
+def test_fetch_pins_the_revision_and_writes_a_manifest(tmp_path, fake_hub, monkeypatch):
+    from codex_ml.offline.models.fetch import PINS
+    from codex_ml.offline.models.hf import load_gpt2_model
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    result = CliRunner().invoke(cli, ["catalogue", "fetch", "gpt2", "--root", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert fake_hub == [{"repo_id": "openai-community/gpt2", "revision": PINS["gpt2"].revision,
+                         "allow_patterns": list(PINS["gpt2"].files)}]
+    assert len(PINS["gpt2"].revision) == 40 and "pytorch_model.bin" not in PINS["gpt2"].files
+    target = tmp_path / "artifacts" / "models" / "gpt2"
+    manifest = _check_manifest(target)
+    assert (manifest["source"], manifest["revision"]) == ("hub", PINS["gpt2"].revision)
+    assert not (target / ".cache").exists()
+    assert load_gpt2_model(target).family == "gpt2"
+
+
+def test_fetch_respects_a_user_offline_flag(tmp_path, fake_hub, monkeypatch):
+    from codex_ml.errors import CodexMLError
+    from codex_ml.offline.models.fetch import fetch
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("codex_ml.utils.offline._APPLIED", {})  # the user set it, not codex-ml
+    with pytest.raises(CodexMLError, match="HF_HUB_OFFLINE"):
+        fetch("gpt2", tmp_path)
+    assert fake_hub == []
+
+
+def test_catalogue_group_imports_nothing_heavy():
+    code = "import sys, codex_ml.cli.catalogue_cli; print(sorted({'torch', 'transformers', 'huggingface_hub'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
