@@ -42,11 +42,21 @@ def _compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSou
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    main, rest = sources[0], sources[1:]
+    main = _main_source(config_name, sources)
+    rest = [s for s in sources if s is not main]
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(main.directory), version_base="1.3", job_name="codex-ml"):
         return compose(config_name=config_name, overrides=[*overrides, _searchpath_override(rest)],
                        return_hydra_config=True)
+
+
+def _main_source(config_name: str, sources: list[ConfigSource]) -> ConfigSource:
+    """The first source holding the primary config: Hydra finds primaries only in the main directory."""
+    for source in sources:
+        directory = source.directory
+        if directory is not None and (directory / f"{config_name}.yaml").is_file():
+            return source
+    return next(s for s in sources if s.provider == "codex-ml")
 
 
 def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):

@@ -23,11 +23,20 @@ def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     if len(requests) == 1:
         raise ComponentConfigError("no metrics configured: add one, e.g. metrics/offline/accuracy")
     session = Session.open(composed, [("model", "models", config.get("model")), *requests])
-    model = session.build("model")
-    samples = as_samples(session.build("evaluation.dataset"), "evaluation.dataset")
+    try:
+        return _evaluate(session, composed, quiet)
+    except BaseException as exc:
+        session.record_failure(exc)
+        raise
+
+
+def _evaluate(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
+    config = composed.config
+    model = session["model"]
+    samples = as_samples(session["evaluation.dataset"], "evaluation.dataset")
     limit = (config.get("evaluation") or {}).get("max_samples")
     samples = samples[: int(limit)] if limit else samples
-    metrics = {role.split(".", 1)[1]: (p.name, session.build(role)) for role, p in session.planned.items()
+    metrics = {role.split(".", 1)[1]: (p.name, session[role]) for role, p in session.planned.items()
                if role.startswith("metrics.")}
     artefacts = session.artefacts()
     result = score_samples(model, samples, metrics, quiet=quiet)

@@ -66,19 +66,29 @@ class Session:
     built: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, composed: Composed, requests: list[tuple[str, str, Any]]) -> "Session":
-        planned = {p.role: p for p in plan_all(requests)}  # raises before anything is written
+    def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
+             extra: dict[str, dict[str, Any]] | None = None) -> "Session":
+        """Plan and build every component, then create the run directory.
+
+        Nothing is written until every artefact is found and every component has loaded, so a missing
+        or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
+        """
+        planned = {p.role: p for p in plan_all(requests)}
+        seed_everything(composed.config.get("seed"))
+        built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}
         output = composed.config.get("output_dir")
         path = Path(output) if output else default_run_path(composed.config_name)
         run = RunDirectory(path)
         run.write_config(composed.to_yaml(), composed.arguments, composed.overrides, composed.config_name)
-        seed_everything(composed.config.get("seed"))
-        return cls(composed, planned, run)
+        return cls(composed, planned, run, built=built)
 
-    def build(self, role: str, **extra: Any) -> Any:
-        component = build(self.planned[role], **extra)
-        self.built[role] = component
-        return component
+    def __getitem__(self, role: str) -> Any:
+        return self.built[role]
+
+    def record_failure(self, exc: BaseException) -> None:
+        """Leave a note in the run directory when the run stops part-way."""
+        self.run.close()
+        self.run.write_json("failed.json", {"error": f"{type(exc).__name__}: {exc}", "time_taken_seconds": self.elapsed()})
 
     def artefacts(self) -> list[ArtefactRecord]:
         return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]

@@ -25,7 +25,7 @@ def _accepts(func: Any, keyword: str) -> bool:
 
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
     """Per record: the model's completion, the reward model's score, the agent's action; then one update."""
-    reward_model, agent = session.built["reward_model"], session.built["rl_agent"]
+    reward_model, agent = session["reward_model"], session["rl_agent"]
     records = list(dataset)[: limit if limit else None]
     trajectory, rewards, actions = [], [], []
     for index, record in enumerate(progress(records, total=len(records), desc="rollout", quiet=quiet)):
@@ -53,14 +53,18 @@ def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit:
 def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     config = composed.config
     requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
-    session = Session.open(composed, requests)
-    tokenizer = session.build("tokenizer")
-    model = session.build("model")
-    dataset = session.build("dataset_loader")
     quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
-    trainer = session.build("training", **quiet_trainer)
-    session.build("reward_model")
-    session.build("rl_agent")
+    session = Session.open(composed, requests, extra={"training": quiet_trainer})
+    try:
+        return _train(session, composed, quiet)
+    except BaseException as exc:
+        session.record_failure(exc)
+        raise
+
+
+def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
+    config = composed.config
+    tokenizer, model, dataset, trainer = (session[r] for r in ("tokenizer", "model", "dataset_loader", "training"))
     artefacts = session.artefacts()
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
@@ -93,10 +97,10 @@ def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
 
 
 def _evaluate(session: Session, model: Any, config: dict[str, Any], quiet: bool) -> dict[str, Any]:
-    samples = as_samples(session.build("evaluation.dataset"), "evaluation.dataset")
+    samples = as_samples(session["evaluation.dataset"], "evaluation.dataset")
     limit = (config.get("evaluation") or {}).get("max_samples")
     samples = samples[: int(limit)] if limit else samples
-    metrics = {role.split(".", 1)[1]: (p.name, session.build(role)) for role, p in session.planned.items()
+    metrics = {role.split(".", 1)[1]: (p.name, session[role]) for role, p in session.planned.items()
                if role.startswith("metrics.")}
     result = score_samples(model, samples, metrics, quiet=quiet)
     for row in result["rows"]:
