@@ -68,3 +68,26 @@ def test_refresh_flag_bypasses_the_cache(env):
     code = "import sys\nfrom codex_ml.cli.main import main\ntry:\n    main(['plugins', 'list', '--refresh'])\nexcept SystemExit:\n    pass\nprint('IMPORTED', 'codex_ml_example.plugin' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], env=environ, capture_output=True, text=True)
     assert "IMPORTED True" in out.stdout
+
+
+def test_installing_a_distribution_invalidates_the_cache(env):
+    site, environ = env
+    probe(environ)
+    install(site, "conflict")
+    after = probe(environ)
+    assert after["imported"] is True and after["names"].count("offline:tiny-vocab") == 2
+
+
+def test_the_working_directory_churning_does_not_defeat_the_cache(env, tmp_path):
+    _, environ = env
+    code = PROBE.replace("import sys, json", "import sys, json\nsys.path.insert(0, sys.argv[1])")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+
+    def probe_in_busy_dir():
+        out = subprocess.run([sys.executable, "-c", code, str(busy)], env=environ, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)
+
+    probe_in_busy_dir()
+    (busy / "scratch.txt").write_text("new file, new mtime")
+    assert probe_in_busy_dir()["imported"] is False

@@ -1,7 +1,8 @@
 """A cache of discovery results for listing commands, so `codex-ml plugins list` imports no plugin.
 
-The key covers the interpreter, every ``sys.path`` entry with its modification time (installing or
-removing a distribution changes its folder's mtime) and the disable list. Each entry also records the
+The key covers the interpreter, the distribution metadata folders (``*.dist-info``, ``*.egg-info``)
+and ``.pth`` files found in every ``sys.path`` entry (installing, upgrading or removing a distribution
+changes them) and the disable list. Each entry also records the
 mtime of every source file imported while the plugins loaded, so editing a plugin in an editable
 install invalidates it. ``CODEX_ML_PLUGIN_CACHE=0`` turns it off; nothing is written for interpreters
 living in the temporary directory unless ``CODEX_ML_CACHE_DIR`` names the cache folder, and an unwritable cache folder is silently skipped (the cache is
@@ -45,12 +46,26 @@ def _mtime(path: str) -> int | None:
         return None
 
 
+_INSTALL_MARKERS = (".dist-info", ".egg-info", ".pth")
+
+
+def _installed(entry: str) -> list[str] | int | None:
+    """What is installed in one ``sys.path`` entry: its metadata folder names (or a zip's mtime)."""
+    try:
+        with os.scandir(entry or ".") as found:
+            return sorted(e.name for e in found if e.name.endswith(_INSTALL_MARKERS))
+    except NotADirectoryError:
+        return _mtime(entry)
+    except OSError:
+        return None
+
+
 def environment_key(disabled: Iterable[str]) -> str:
     state = {
         "format": FORMAT,
         "executable": sys.executable,
         "version": sys.version,
-        "path": [(entry, _mtime(entry or ".")) for entry in sys.path],
+        "path": [(entry, _installed(entry)) for entry in sys.path],
         "disabled": sorted(disabled),
         "core": _mtime(__file__),
     }
