@@ -34,11 +34,11 @@ def _listing(options: dict[str, str]) -> str:
     return "\n".join(f"  {option:<28} {provider}" for option, provider in options.items())
 
 
-def _missing_config(exc: BaseException, sources: list[ConfigSource]) -> str:
+def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSource]) -> str:
     missing = (getattr(exc, "missing_cfg_file", None) or "").strip("/").removesuffix(".yaml")
     reason = _hydra_reason(exc)
     group = missing.split("/", 1)[0] if "/" in missing else ""
-    if group and (group in GROUPS or group_options(group, sources)):
+    if group and missing != config_name and (group in GROUPS or group_options(group, sources)):
         lines = [reason, f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources))]
         provider = provider_of(missing)
         if provider:
@@ -83,7 +83,7 @@ def explain(exc: BaseException, config_name: str, overrides: list[str], sources:
     from hydra.errors import MissingConfigException, OverrideParseException
 
     if isinstance(exc, MissingConfigException):
-        body = _missing_config(exc, sources)
+        body = _missing_config(exc, config_name, sources)
     elif isinstance(exc, OverrideParseException):
         override = getattr(exc, "override", None)
         where = f"cannot parse override {override!r}: " if override else ""
