@@ -5,10 +5,37 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 STUB_TORCH = Path(__file__).resolve().parents[2] / "fixtures" / "stub-torch"
 TESTS_DIR = Path(__file__).resolve().parents[1]
+
+#: Python source run first in guarded subprocesses: if a non-loopback connect or lookup ever reached the
+#: real socket functions, the process ends at once (exit 3) before any packet or DNS query leaves.
+TRIPWIRES = textwrap.dedent("""
+    import os, socket, sys, time
+    from codex_ml.utils.netguard import is_loopback
+
+    def _trip(what):
+        print("TRIPWIRE: real network call reached for", what, flush=True)
+        os._exit(3)
+
+    _connect, _gai, _cc = socket.socket.connect, socket.getaddrinfo, socket.create_connection
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
+            _trip(address)
+        return _connect(self, address)
+    def getaddrinfo(host, *args, **kwargs):
+        if not is_loopback(host):
+            _trip(host)
+        return _gai(host, *args, **kwargs)
+    def create_connection(address, *args, **kwargs):
+        if not is_loopback(address[0]):
+            _trip(address)
+        return _cc(address, *args, **kwargs)
+    socket.socket.connect, socket.getaddrinfo, socket.create_connection = connect, getaddrinfo, create_connection
+""")
 
 
 def fake_torch_site(root: Path, init_source: str | None = None, version: str = "0.0.0+stub") -> Path:

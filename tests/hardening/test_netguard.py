@@ -12,31 +12,8 @@ import pytest
 
 from codex_ml.errors import CodexMLError
 from codex_ml.utils import netguard
-from hardening_helpers import run_python
+from hardening_helpers import TRIPWIRES, run_python
 
-TRIPWIRES = textwrap.dedent("""
-    import os, socket, sys, time
-    from codex_ml.utils.netguard import is_loopback
-
-    def _trip(what):
-        print("TRIPWIRE: real network call reached for", what, flush=True)
-        os._exit(3)
-
-    _connect, _gai, _cc = socket.socket.connect, socket.getaddrinfo, socket.create_connection
-    def connect(self, address):
-        if self.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
-            _trip(address)
-        return _connect(self, address)
-    def getaddrinfo(host, *args, **kwargs):
-        if not is_loopback(host):
-            _trip(host)
-        return _gai(host, *args, **kwargs)
-    def create_connection(address, *args, **kwargs):
-        if not is_loopback(address[0]):
-            _trip(address)
-        return _cc(address, *args, **kwargs)
-    socket.socket.connect, socket.getaddrinfo, socket.create_connection = connect, getaddrinfo, create_connection
-""")
 
 
 def run_guarded(body: str, env: dict[str, str] | None = None):
