@@ -1,0 +1,32 @@
+"""The guide's opt-outs are real config keys that change what is built."""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from pipeline_helpers import run_cli
+
+_SPEC = importlib.util.find_spec("torch")
+HAS_TORCH = _SPEC is not None and _SPEC.origin is not None  # tests/torch on sys.path is a namespace, not torch
+
+
+@pytest.mark.skipif(HAS_TORCH, reason="checks the install hint shown when torch is absent")
+def test_minilm_by_name_needs_torch(tmp_path):
+    result = run_cli(["train", "model.name=MiniLM"], tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "model (MiniLM) needs torch" in result.stderr and "codex-ml-offline-models[hf]" in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_hf_tokenizer_by_name_uses_name_or_path(tmp_path):
+    result = run_cli(["train", "tokenizer.name=hf", f"tokenizer.name_or_path={tmp_path / 'absent'}"], tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert ("tokenizer (hf) needs" in result.stderr) if not HAS_TORCH else (str(tmp_path / "absent") in result.stderr)
+
+
+def test_names_are_matched_case_insensitively(tmp_path):
+    result = run_cli(["train", "-q", "reward_model.name=OFFLINE:HEURISTIC", "--cfg"], tmp_path)
+    assert result.returncode == 0
+    result = run_cli(["train", "-q", "+reward_model.name=Heuristic"], tmp_path)
+    assert result.returncode == 0, result.stderr

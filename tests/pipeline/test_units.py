@@ -1,0 +1,106 @@
+"""Small pieces of the pipeline, in process: argument translation, composition, the eval-set format,
+the metrics, seeds and run-directory naming."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from codex_ml.config.arguments import Selection, split_arguments
+from codex_ml.config.compose import compose_config
+from codex_ml.config.errors import ConfigError
+from codex_ml.errors import MalformedArtifactError
+from codex_ml.pipeline.evalset import EvalSet
+from codex_ml.plugins.registries import metrics
+from codex_ml.runs.directory import RunDirectory, default_run_path
+from codex_ml.runs.provenance import collect_seeds
+
+
+def test_split_arguments_keeps_hydra_grammar_and_picks_out_selections():
+    overrides, selections = split_arguments(["a.b=1", "+c=2", "~d", "metrics/offline/accuracy", "model/offline/gpt2"])
+    assert overrides == ["a.b=1", "+c=2", "~d"]
+    assert [(s.group, s.option) for s in selections] == [("metrics", "offline/accuracy"), ("model", "offline/gpt2")]
+    with pytest.raises(ConfigError):
+        split_arguments(["justaword"])
+
+
+def test_selection_adds_or_replaces():
+    metric = Selection("metrics/offline/accuracy", "metrics", "offline/accuracy")
+    assert metric.to_override({}) == "+metrics@metrics.accuracy=offline/accuracy"
+    assert metric.to_override({"metrics@metrics.accuracy": "offline/accuracy"}) == "metrics@metrics.accuracy=offline/accuracy"
+    model = Selection("model/offline/gpt2", "model", "offline/gpt2")
+    assert model.to_override({"model": "base"}) == "model=offline/gpt2"
+    assert model.to_override({}) == "+model=offline/gpt2"
+
+
+@pytest.mark.parametrize("name, model", [("config", "offline:tiny-sequence"), ("offline/tiny_fixtures", "offline:tiny-sequence"),
+                                         ("offline/catalogue", "offline:gpt2")])
+def test_every_primary_composes(name, model):
+    composed = compose_config(name, [])
+    assert composed.config["model"]["plugin"] == model
+    assert composed.config["evaluation"]["dataset"]["plugin"] == "offline:tiny-eval"
+    assert {"model", "tokenizer", "dataset_loader", "training", "reward_model", "rl_agent", "metrics"} <= set(composed.config)
+
+
+def test_bare_selection_replaces_a_chosen_group():
+    composed = compose_config("offline/catalogue", ["model/offline/tiny_sequence", "metrics/offline/weighted_accuracy"])
+    assert composed.config["model"]["plugin"] == "offline:tiny-sequence"
+    assert set(composed.config["metrics"]) == {"weighted_accuracy", "accuracy", "exact_match"}
+
+
+def test_fragment_paths_follow_their_variable(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODEX_ML_SCRIPTED_AGENT_PATH", str(tmp_path))
+    assert compose_config("config", []).config["rl_agent"]["path"] == str(tmp_path)
+
+
+def test_eval_set_format(tmp_path):
+    path = tmp_path / "set.jsonl"
+    path.write_text('{"prompt": "p", "target": "t", "label": "positive", "source": "x"}\n\n{"prompt": "q", "target": "u"}\n')
+    samples = EvalSet.from_file(path)
+    assert len(samples) == 2
+    assert (samples[0].label, dict(samples[0].metadata)) == ("positive", {"source": "x"})
+    assert samples[1].label is None
+    for text, problem in [('{"prompt": 1, "target": "t"}', "'prompt' must be a string"), ("[1]", "expected a JSON object"),
+                          ("{", "invalid JSON"), ('{"prompt": "p", "target": "t", "label": 3}', "'label' must be a string")]:
+        path.write_text(text + "\n")
+        with pytest.raises(MalformedArtifactError, match=problem):
+            EvalSet.from_file(path)
+    path.write_text("\n")
+    with pytest.raises(MalformedArtifactError, match="no samples"):
+        EvalSet.from_file(path)
+
+
+def test_metrics():
+    accuracy = metrics.resolve_and_instantiate("offline:accuracy")
+    exact = metrics.resolve_and_instantiate("offline:exact-match")
+    weighted = metrics.resolve_and_instantiate("offline:weighted-accuracy")
+    predictions, targets = ["Tiny offline model.", "b", "c"], ["tiny offline model", "b", "x"]
+    assert accuracy.compute(predictions, targets) == pytest.approx(1 / 3)
+    assert exact.compute(predictions, targets) == pytest.approx(2 / 3)
+    assert exact.compute(["The answer!"], ["answer"]) == 1.0
+    assert accuracy.compute([], []) == exact.compute([], []) == 0.0
+    # weights by label: positive 1.5, negative 1.0
+    assert weighted.compute(["a", "b"], ["a", "c"], labels=["positive", "negative"]) == pytest.approx(1.5 / 2.5)
+    assert weighted.compute(["a", "x", "c"], ["a", "b", "c"]) == pytest.approx(2 / 3)  # unlabelled: by target
+    with pytest.raises(ValueError):
+        accuracy.compute(["a"], [])
+
+
+def test_seeds_are_found_anywhere():
+    assert collect_seeds({"seed": 1, "a": {"seed": 2, "b": {"seed": 3}}, "c": [1]}) == {"seed": 1, "a.seed": 2, "a.b.seed": 3}
+
+
+def test_run_paths_never_collide(tmp_path):
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    first = default_run_path("offline/catalogue", tmp_path, now)
+    assert first == tmp_path / "runs" / "20260102-030405-offline-catalogue"
+    RunDirectory(first)
+    assert default_run_path("offline/catalogue", tmp_path, now).name == "20260102-030405-offline-catalogue-2"
+
+
+def test_metrics_file_is_complete_after_close(tmp_path):
+    run = RunDirectory(tmp_path / "r")
+    for step in range(5):
+        run.log({"step": step})
+    run.close()
+    assert (tmp_path / "r" / "metrics.jsonl").read_text().count("\n") == 5
