@@ -12,26 +12,30 @@ Conformance suites (subclass one per component and set its attributes):
 :class:`MetricConformance`, :class:`TrainerConformance`, :class:`RewardModelConformance`,
 :class:`RLAgentConformance`.
 """
-from codex_ml.testing.conformance import (
-    DatasetConformance,
-    MetricConformance,
-    ModelConformance,
-    RewardModelConformance,
-    RLAgentConformance,
-    TokenizerConformance,
-    TrainerConformance,
-)
-from codex_ml.testing.host import isolated_host, register_plugin, temporary_plugin
+from __future__ import annotations
 
-__all__ = [
-    "DatasetConformance",
-    "MetricConformance",
-    "ModelConformance",
-    "RLAgentConformance",
-    "RewardModelConformance",
-    "TokenizerConformance",
-    "TrainerConformance",
-    "isolated_host",
-    "register_plugin",
-    "temporary_plugin",
-]
+from importlib import import_module
+from typing import Any
+
+# Resolved on first access (PEP 562): the pytest plugin imports this package in every pytest run
+# where codex-ml is installed, and that must stay cheap.
+_EXPORTS = {
+    "DatasetConformance": "conformance",
+    "MetricConformance": "conformance",
+    "ModelConformance": "conformance",
+    "RLAgentConformance": "conformance",
+    "RewardModelConformance": "conformance",
+    "TokenizerConformance": "conformance",
+    "TrainerConformance": "conformance",
+    "isolated_host": "host",
+    "register_plugin": "host",
+    "temporary_plugin": "host",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f"codex_ml.testing.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'codex_ml.testing' has no attribute {name!r}")
