@@ -26,7 +26,10 @@ def test_hf_tokenizer_by_name_uses_name_or_path(tmp_path):
 
 
 def test_names_are_matched_case_insensitively(tmp_path):
-    result = run_cli(["train", "-q", "reward_model.name=OFFLINE:HEURISTIC", "--cfg"], tmp_path)
-    assert result.returncode == 0
-    result = run_cli(["train", "-q", "+reward_model.name=Heuristic"], tmp_path)
+    result = run_cli(["train", "-q", "+reward_model.name=Heuristic", "+rl_agent.name=OFFLINE:SCRIPTED"], tmp_path)
     assert result.returncode == 0, result.stderr
+    import json
+
+    run = next((tmp_path / "runs").iterdir())
+    components = json.loads((run / "provenance.json").read_text())["components"]
+    assert (components["reward_model"], components["rl_agent"]) == ("offline:heuristic", "offline:scripted")
