@@ -20,6 +20,17 @@ def test_missing_torch_is_reported_with_the_install_hint(monkeypatch, capsys):
     assert "Install the official CPU wheels: " + torch_checks.REINSTALL_HINT in err
 
 
+def test_a_bare_torch_folder_counts_as_missing(tmp_path):
+    (tmp_path / "torch").mkdir()  # e.g. tests/torch on sys.path: a namespace package, not torch
+    code = "import sys; sys.modules.pop('torch', None); from codex_ml.utils.torch_checks import check_torch; s = check_torch(); print(s.state, '|', s.problem)"
+    result = run_python(["-c", code], site=tmp_path, env={"PYTHONPATH": ""})
+    state, problem = result.stdout.strip().split(" | ")
+    if "only a folder" not in problem:  # a real torch is installed and takes precedence over the folder
+        assert state == "ok"
+        return
+    assert state == "missing" and str(tmp_path / "torch") in problem
+
+
 def test_stub_fixture_is_reported_and_exits_non_zero(tmp_path):
     result = run_python(["-m", "codex_ml.utils.torch_checks"], site=fake_torch_site(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr

@@ -65,10 +65,15 @@ def _is_stub_version(version: object) -> bool:
 def check_torch() -> TorchStatus:
     """Import torch and the parts codex-ml uses; never raises."""
     try:
-        if importlib.util.find_spec("torch") is None:
-            return TorchStatus(MISSING, problem="torch is not installed")
+        spec = importlib.util.find_spec("torch")
     except (ImportError, ValueError) as exc:
         return TorchStatus(BROKEN, problem=f"torch cannot be located ({type(exc).__name__}: {exc})")
+    if spec is None:
+        return TorchStatus(MISSING, problem="torch is not installed")
+    if spec.origin in (None, "namespace"):  # a bare folder named torch somewhere on sys.path
+        folders = ", ".join(dict.fromkeys(spec.submodule_search_locations or [])) or "?"
+        return TorchStatus(MISSING, problem=f"torch is not installed (only a folder named torch without "
+                           f"__init__.py, at {folders})")
     try:
         torch = importlib.import_module("torch")
     except Exception as exc:  # noqa: BLE001 - any import failure means "no usable torch"
