@@ -88,3 +88,17 @@ def test_contained_helper(tmp_path):
     for bad in ("..", "../x", "a/../../x", os.fspath(tmp_path / "abs")):
         with pytest.raises(PathEscapeError):
             contained(tmp_path, bad)
+
+
+def test_plugins_show_marks_a_refused_location(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from codex_ml.cli.main import cli
+
+    root = tmp_path / "project"
+    monkeypatch.setenv("CODEX_ML_PROJECT_ROOT", str(root))
+    (root / "artifacts" / "models").mkdir(parents=True)
+    (root / "artifacts" / "models" / "gpt2").symlink_to(checkpoint(tmp_path / "elsewhere"))
+    result = CliRunner().invoke(cli, ["plugins", "show", "offline:gpt2", "--kind", "models"])
+    assert result.exit_code == 0, result.output
+    assert "project layout: " in result.output and "(refused: " in result.output and "symbolic link" in result.output
