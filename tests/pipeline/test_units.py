@@ -104,3 +104,33 @@ def test_metrics_file_is_complete_after_close(tmp_path):
         run.log({"step": step})
     run.close()
     assert (tmp_path / "r" / "metrics.jsonl").read_text().count("\n") == 5
+
+
+def test_every_known_offline_fragment_is_installed_and_composes():
+    from codex_ml.config.fragments import OFFLINE_FRAGMENTS
+    from codex_ml.config.searchpath import all_sources, group_options
+
+    sources = all_sources()
+    for path, distribution in OFFLINE_FRAGMENTS.items():
+        group, option = path.split("/", 1)
+        assert group_options(group, sources).get(option) == distribution, path
+        word = path if group == "metrics" else f"{group}={option}"
+        composed = compose_config("config", [word])
+        key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}"}.get(group, group)
+        if group != "interfaces":
+            node = composed.config
+            for part in key.split("."):
+                node = node[part]
+            assert node["plugin"].startswith("offline:"), path
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    import sys
+
+    from codex_ml.pipeline import progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not progress.wanted(quiet=False)
+    assert list(progress.progress([1, 2], total=2, desc="x", quiet=False)) == [1, 2]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert progress.wanted(quiet=False) and not progress.wanted(quiet=True)
