@@ -34,7 +34,13 @@ TRIPWIRES = textwrap.dedent("""
         if not is_loopback(address[0]):
             _trip(address)
         return _cc(address, *args, **kwargs)
+    _sendto = socket.socket.sendto
+    def sendto(self, data, *args):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and args and not is_loopback(args[-1][0]):
+            _trip(args[-1])
+        return _sendto(self, data, *args)
     socket.socket.connect, socket.getaddrinfo, socket.create_connection = connect, getaddrinfo, create_connection
+    socket.socket.sendto = sendto
 """)
 
 

@@ -64,6 +64,25 @@ def test_raw_socket_connect_to_an_address_is_refused(address):
     assert ("192.0.2.1:443" if family == "AF_INET" else "[2001:db8::1]:443") in lines[0]
 
 
+def test_datagrams_to_other_hosts_are_refused_and_loopback_ones_pass():
+    result = run_guarded("""
+        install_network_guard()
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        receiver.bind(("127.0.0.1", 0))
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sender.sendto(b"hi", receiver.getsockname())
+        print(receiver.recv(2).decode())
+        try:
+            sender.sendto(b"x", 0, ("192.0.2.1", 53))
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+    """)
+    assert result.returncode == 0, result.stdout + result.stderr
+    first, second = result.stdout.strip().splitlines()
+    assert first == "hi"
+    assert second.startswith("NetworkBlockedError") and "192.0.2.1:53 (datagram)" in second
+
+
 def test_name_lookups_are_refused_before_any_dns_query():
     result = run_guarded("""
         install_network_guard()

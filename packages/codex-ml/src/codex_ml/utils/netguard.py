@@ -104,6 +104,15 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
     return _originals["connect_ex"](self, address)
 
 
+def _guarded_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
+    """UDP: ``sendto(data, address)`` or ``sendto(data, flags, address)``."""
+    if self.family in (socket.AF_INET, socket.AF_INET6) and args:
+        host, text = _describe(args[-1])
+        if not is_loopback(host):
+            raise _refuse(f"{text} (datagram)")
+    return _originals["sendto"](self, data, *args)
+
+
 def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
     host, text = _describe(address)
     if not is_loopback(host):
@@ -132,6 +141,7 @@ def _guarded_gethostbyname_ex(host: Any) -> Any:
 _PATCHES: dict[str, tuple[Any, str, Any]] = {
     "connect": (socket.socket, "connect", _guarded_connect),
     "connect_ex": (socket.socket, "connect_ex", _guarded_connect_ex),
+    "sendto": (socket.socket, "sendto", _guarded_sendto),
     "create_connection": (socket, "create_connection", _guarded_create_connection),
     "getaddrinfo": (socket, "getaddrinfo", _guarded_getaddrinfo),
     "gethostbyname": (socket, "gethostbyname", _guarded_gethostbyname),
