@@ -153,3 +153,9 @@ def test_install_is_idempotent_and_uninstall_restores(monkeypatch):
 )
 def test_is_loopback(host, loopback):
     assert netguard.is_loopback(host) is loopback
+
+
+def test_the_tripwires_themselves_stop_an_unguarded_call():
+    """Without the guard the tripwire fires first, so these tests can never send real traffic."""
+    result = run_python(["-c", TRIPWIRES + "socket.socket().connect(('192.0.2.1', 443))\nprint('connected')"], timeout=30)
+    assert result.returncode == 3 and "TRIPWIRE" in result.stdout and "connected" not in result.stdout
