@@ -107,7 +107,7 @@ def check_dependencies(planned: list[Planned]) -> None:
         raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems))
 
 
-def _accepts(factory: Any, keyword: str) -> bool:
+def accepts(factory: Any, keyword: str) -> bool:
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -121,7 +121,7 @@ def build(planned: Planned, **extra: Any) -> Any:
     kwargs = {**planned.kwargs, **extra}
     if planned.artefact is not None:
         kwargs["path"] = str(planned.artefact)
-    elif planned.path_setting is not None and _accepts(factory, "path"):
+    elif planned.path_setting is not None and accepts(factory, "path"):
         kwargs["path"] = planned.path_setting
     try:
         return factory(**kwargs)
@@ -132,7 +132,7 @@ def build(planned: Planned, **extra: Any) -> Any:
 
 
 def _accepts_all(factory: Any, kwargs: Mapping[str, Any]) -> bool:
-    return all(_accepts(factory, key) for key in kwargs)
+    return all(accepts(factory, key) for key in kwargs)
 
 
 def plan_all(requests: list[tuple[str, str, Mapping[str, Any] | None]]) -> list[Planned]:

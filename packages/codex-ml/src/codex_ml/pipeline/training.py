@@ -5,28 +5,22 @@ run over the trainer's schedule but not updated, and the summary says so (the tr
 """
 from __future__ import annotations
 
-import inspect
+import itertools
+from collections import Counter
 from typing import Any
 
 from codex_ml.config.compose import Composed
+from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.evalset import as_samples
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 
 
-def _accepts(func: Any, keyword: str) -> bool:
-    try:
-        parameters = inspect.signature(func).parameters
-    except (TypeError, ValueError):
-        return False
-    return keyword in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
     """Per record: the model's completion, the reward model's score, the agent's action; then one update."""
     reward_model, agent = session["reward_model"], session["rl_agent"]
-    records = list(dataset)[: limit if limit else None]
+    records = list(itertools.islice(dataset, int(limit) if limit else None))
     trajectory, rewards, actions = [], [], []
     for index, record in enumerate(progress(records, total=len(records), desc="rollout", quiet=quiet)):
         prompt = str(record)
@@ -45,7 +39,7 @@ def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit:
         "mean_reward": sum(rewards) / len(rewards) if rewards else None,
         "min_reward": min(rewards) if rewards else None,
         "max_reward": max(rewards) if rewards else None,
-        "actions": {str(a): actions.count(a) for a in dict.fromkeys(actions)},
+        "actions": dict(Counter(str(a) for a in actions)),
         "agent_update": update,
     }
 
@@ -68,7 +62,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     artefacts = session.artefacts()
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
-    extra = {"output_dir": str(session.run.path)} if _accepts(trainer.fit, "output_dir") else {}
+    extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
     log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
 
