@@ -49,15 +49,13 @@ def learning_rate(cfg: TrainerConfig, step: int) -> float:
 
 
 def make_optimizer(module: torch.nn.Module, cfg: TrainerConfig) -> torch.optim.AdamW:
-    """AdamW with decay on matrices only; the fused kernel where torch has it for this device."""
+    """AdamW with decay on matrices only (biases and norms are not shrunk). torch's default implementation:
+    on CPU the fused kernel measured slower."""
     params = [p for p in module.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    try:
-        return torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
 
 
 def logits_of(module: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
