@@ -82,6 +82,8 @@ def check_hf_versions() -> list[Finding]:
 def check_pickle_weights(status: torch_checks.TorchStatus) -> list[Finding]:
     """Whether ``pytorch_model.bin`` can be loaded safely (weights-only unpickler without known bypasses)."""
     if not status.ok:
+        if status.state == torch_checks.MISSING and not _components_needing("torch"):
+            return [Finding(OK, ".bin weights", "not applicable: no torch, and no installed component needs it")]
         return [Finding(WARN, ".bin weights", "cannot be loaded without a complete torch; safetensors weights need it too")]
     minimum = ".".join(map(str, torch_checks.HARDENED_WEIGHTS_ONLY))
     if torch_checks.pickle_weights_allowed(status.version):
@@ -199,7 +201,7 @@ def check_catalogue() -> list[Finding]:
             findings.append(Finding(WARN, "catalogue", f"{label} missing: set {artifact.env_var} or place it at "
                                     f"{artifact.layout_path} (runs using it fail)"))
         elif entry.status in (MODIFIED, INVALID):
-            findings.append(Finding(ERROR, "catalogue", f"{label} {entry.status} at {entry.path}: {entry.detail}; "
+            findings.append(Finding(ERROR, "catalogue", f"{label} {entry.status} at {entry.path or '-'}: {entry.detail}; "
                                     f"re-copy it and run `codex-ml catalogue verify {spec.name}`"))
         elif entry.status == UNVERIFIED:
             findings.append(Finding(WARN, "catalogue", f"{label} not verified yet: run `codex-ml catalogue verify {spec.name}`"))
