@@ -86,3 +86,10 @@ def test_cli_entry_sets_the_flags_before_commands_and_imports_nothing_heavy(tmp_
     result = run_python(["-c", code], env={"HF_HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == f"1 {tmp_path / 'hub'} []"
+
+
+def test_cli_prints_the_deprecation_as_one_plain_line(tmp_path):
+    result = run_python(["-m", "codex_ml.cli", "--help"], env={"TRANSFORMERS_CACHE": str(tmp_path)})
+    assert result.returncode == 0
+    assert result.stderr.strip() == (f"codex-ml: warning: TRANSFORMERS_CACHE is deprecated upstream; using it as "
+                                     f"HF_HUB_CACHE={tmp_path}. Set HF_HUB_CACHE (or HF_HOME) instead.")

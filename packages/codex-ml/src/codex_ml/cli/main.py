@@ -55,9 +55,9 @@ def cli(traceback: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None, prog_name: str = "codex-ml") -> None:
-    from codex_ml.utils.offline import apply_offline_environment
+    from codex_ml.utils.offline import apply_for_cli
 
-    apply_offline_environment()  # before any subcommand can import huggingface_hub/transformers
+    apply_for_cli()  # offline flags and caches, before any subcommand can import huggingface_hub/transformers
     run(cli, argv, prog_name=prog_name)
 
 

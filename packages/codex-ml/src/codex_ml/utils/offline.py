@@ -99,6 +99,18 @@ def apply_offline_environment(environ: MutableMapping[str, str] | None = None) -
     return applied
 
 
+def apply_for_cli() -> dict[str, str]:
+    """:func:`apply_offline_environment` for the command line: warnings become one plain stderr line each."""
+    import sys
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = apply_offline_environment()
+    for warning in caught:
+        print(f"codex-ml: warning: {warning.message}", file=sys.stderr)
+    return result
+
+
 def applied() -> dict[str, str]:
     """Variables :func:`apply_offline_environment` set in this process (the rest came from the user)."""
     return dict(_APPLIED)
@@ -120,6 +132,6 @@ def release_offline_flags(environ: MutableMapping[str, str] | None = None) -> li
 
 
 __all__ = [
-    "ALLOW_NETWORK_VAR", "OFFLINE_FLAGS", "TELEMETRY_OFF", "applied", "apply_offline_environment",
+    "ALLOW_NETWORK_VAR", "OFFLINE_FLAGS", "TELEMETRY_OFF", "applied", "apply_for_cli", "apply_offline_environment",
     "default_hf_home", "network_allowed", "release_offline_flags",
 ]
