@@ -63,6 +63,19 @@ def test_check_manifest_refuses_naming_the_files_unless_allowed(tmp_path):
     assert manifest.check_manifest(directory, allow_modified=True).files["model.safetensors"] == "modified"
 
 
+def test_the_user_can_allow_modified_artefacts_explicitly(tmp_path, monkeypatch, capsys):
+    directory = make_artifact(tmp_path / "m")
+    manifest.write_manifest(directory, name="m", source="test")
+    (directory / "config.json").write_text('{"n_layer": 9}')
+    with pytest.raises(ArtifactModifiedError, match="CODEX_ML_ALLOW_MODIFIED_ARTIFACTS=1"):
+        manifest.check_manifest(directory)
+    monkeypatch.setenv("CODEX_ML_ALLOW_MODIFIED_ARTIFACTS", "1")
+    assert not manifest.check_manifest(directory).ok
+    assert "does not match its manifest.json (modified: config.json)" in capsys.readouterr().err
+    with pytest.raises(ArtifactModifiedError):
+        manifest.check_manifest(directory, allow_modified=False)  # an explicit False wins over the variable
+
+
 def test_the_hash_cache_skips_rereading_unchanged_files(tmp_path, monkeypatch):
     directory = make_artifact(tmp_path / "c")
     manifest.write_manifest(directory, name="c", source="test")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -24,6 +25,7 @@ from codex_ml.errors import ArtifactModifiedError, MalformedArtifactError, PathE
 from codex_ml.io import atomic_write_json
 
 MANIFEST_NAME = "manifest.json"
+ALLOW_MODIFIED_VAR = "CODEX_ML_ALLOW_MODIFIED_ARTIFACTS"
 SCHEMA_VERSION = 1
 
 OK, MODIFIED, MISSING, UNCHECKED = "ok", "modified", "missing", "unchecked"
@@ -215,29 +217,39 @@ def verify(
     return Verification(directory=base, manifest=manifest, files=statuses, untracked=untracked)
 
 
+def modified_allowed() -> bool:
+    """``CODEX_ML_ALLOW_MODIFIED_ARTIFACTS=1``: the user accepts artefacts that differ from their manifest."""
+    return os.environ.get(ALLOW_MODIFIED_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def check_manifest(
-    directory: str | os.PathLike[str], allow_modified: bool = False, *, only: Iterable[str] | None = None,
+    directory: str | os.PathLike[str], allow_modified: bool | None = None, *, only: Iterable[str] | None = None,
     cache: HashCache | None = None,
 ) -> Verification | None:
     """The loader-side gate: verify ``directory`` against its manifest before loading from it.
 
-    Returns None when there is no manifest, the verification when everything matches (or when
-    ``allow_modified`` is true), and otherwise raises :class:`ArtifactModifiedError` naming every file
-    that differs.
+    Returns None when there is no manifest and the verification when everything matches. Otherwise it
+    raises :class:`ArtifactModifiedError` naming every file that differs, unless modified artefacts are
+    allowed (``allow_modified=True``, or, when it is None, ``CODEX_ML_ALLOW_MODIFIED_ARTIFACTS=1``), in
+    which case the differences are printed to stderr and the verification is returned.
     """
     if read_manifest(directory) is None:
         return None
     result = verify(directory, only=only, cache=cache)
-    if not result.ok and not allow_modified:
-        raise ArtifactModifiedError(
-            f"{directory} does not match its {MANIFEST_NAME} ({'; '.join(result.problems())}). Re-copy the "
-            f"artefact from the prepared source and run `codex-ml catalogue verify`, or allow modified "
-            f"artefacts explicitly if the change is intended."
-        )
-    return result
+    if result.ok:
+        return result
+    problems = "; ".join(result.problems())
+    if allow_modified if allow_modified is not None else modified_allowed():
+        print(f"codex-ml: warning: using {directory} although it does not match its {MANIFEST_NAME} ({problems})",
+              file=sys.stderr)
+        return result
+    raise ArtifactModifiedError(
+        f"{directory} does not match its {MANIFEST_NAME} ({problems}). Re-copy the artefact from the prepared "
+        f"source and run `codex-ml catalogue verify`, or set {ALLOW_MODIFIED_VAR}=1 to use it anyway."
+    )
 
 
 __all__ = [
     "MANIFEST_NAME", "SCHEMA_VERSION", "FileRecord", "Manifest", "Verification", "build_manifest",
-    "check_manifest", "manifest_path", "read_manifest", "scan_files", "verify", "write_manifest",
+    "check_manifest", "manifest_path", "modified_allowed", "read_manifest", "scan_files", "verify", "write_manifest",
 ]
