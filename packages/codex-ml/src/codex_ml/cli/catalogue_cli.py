@@ -52,3 +52,9 @@ def fetch(family: str, root: Path, revision: str | None) -> None:
     """Download the real FAMILY model at its pinned revision (needs the network)."""
     target = _load("codex_ml.offline.models.fetch").fetch(family, root, revision=revision)
     click.echo(f"wrote {target} (manifest.json lists sizes and SHA-256)")
+
+
+from codex_ml.cli.catalogue_status import list_command, verify_command  # noqa: E402
+
+catalogue.add_command(list_command)
+catalogue.add_command(verify_command)
