@@ -117,3 +117,11 @@ def test_listing_imports_no_heavy_module():
     result = run_python(["-c", code])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_list_and_verify_are_in_the_catalogue_group():
+    from codex_ml.cli.catalogue_cli import catalogue as group
+
+    assert group.commands["list"] is list_command and group.commands["verify"] is verify_command
+    result = CliRunner().invoke(group, ["list"])
+    assert result.exit_code == 0 and result.output.startswith("NAME")
