@@ -1,6 +1,7 @@
 """torch_checks: missing, broken, stub, incomplete and complete torch; the test guard agrees with it."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,13 +23,13 @@ def test_missing_torch_is_reported_with_the_install_hint(monkeypatch, capsys):
 
 def test_a_bare_torch_folder_counts_as_missing(tmp_path):
     (tmp_path / "torch").mkdir()  # e.g. tests/torch on sys.path: a namespace package, not torch
-    code = "import sys; sys.modules.pop('torch', None); from codex_ml.utils.torch_checks import check_torch; s = check_torch(); print(s.state, '|', s.problem)"
-    result = run_python(["-c", code], site=tmp_path, env={"PYTHONPATH": ""})
+    core_src = Path(torch_checks.__file__).resolve().parents[2]
+    code = "from codex_ml.utils.torch_checks import check_torch; s = check_torch(); print(s.state, '|', s.problem)"
+    # -S: no site-packages, so no installed torch can take precedence over the folder
+    result = run_python(["-S", "-c", code], env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{core_src}"})
+    assert result.returncode == 0, result.stderr
     state, problem = result.stdout.strip().split(" | ")
-    if "only a folder" not in problem:  # a real torch is installed and takes precedence over the folder
-        assert state == "ok"
-        return
-    assert state == "missing" and str(tmp_path / "torch") in problem
+    assert state == "missing" and f"only a folder named torch without __init__.py, at {tmp_path / 'torch'}" in problem
 
 
 def test_stub_fixture_is_reported_and_exits_non_zero(tmp_path):
