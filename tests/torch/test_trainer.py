@@ -154,3 +154,33 @@ def test_tokenizer_larger_than_the_model_vocabulary_is_an_error(gpt2_dir, corpus
     tokenizer = load_gpt2_tokenizer(gpt2_dir)
     with pytest.raises(CodexMLError, match="vocabulary"):
         load_functional_trainer(max_steps=1, **BASE).fit(model, corpus, tokenizer=tokenizer)
+
+
+def test_resume_from_an_explicit_checkpoint_and_fresh_start_when_none(corpus, tmp_path):
+    settings = {**BASE, "max_steps": 4, "checkpoint_interval": 2, "eval_interval": 2}
+    summary = load_functional_trainer(resume=True, **settings).fit(minilm(), corpus, output_dir=tmp_path / "a")
+    assert summary["start_step"] == 0 and summary["resumed_from"] is None
+    assert [e["step"] for e in summary["evaluations"]] == [2]
+    checkpoint = tmp_path / "a" / "checkpoints" / "checkpoint-00000002"
+    resumed = load_functional_trainer(resume=str(checkpoint), **settings).fit(minilm(), corpus)
+    assert resumed["start_step"] == 2 and resumed["final_model"] is None
+    with pytest.raises(Exception, match="not a checkpoint"):
+        load_functional_trainer(resume=str(tmp_path), **settings).fit(minilm(), corpus)
+
+
+def test_what_cannot_be_trained_is_explained(corpus):
+    from codex_ml.errors import CodexMLError
+    from codex_ml.offline.training.torch_loop import fit_torch
+
+    trainer = load_functional_trainer(max_steps=1, **BASE)
+
+    class NotTorch:
+        def parameters(self):
+            return iter([torch.nn.Parameter(torch.zeros(1))])
+
+    with pytest.raises(CodexMLError, match="not a torch module"):
+        fit_torch(trainer.config, NotTorch(), corpus)
+    with pytest.raises(CodexMLError, match="empty"):
+        trainer.fit(minilm(), LineDataset([]))
+    with pytest.raises(CodexMLError, match="tokenizer is needed"):
+        fit_torch(trainer.config, minilm().module, corpus)
