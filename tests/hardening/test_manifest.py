@@ -157,3 +157,16 @@ def test_manifest_without_schema_version_or_name_is_accepted(tmp_path):
     read = manifest.read_manifest(directory)
     assert read.name is None and read.extra == {"family": "gpt2"}
     assert manifest.verify(directory).ok
+
+
+def test_manifests_are_readable_by_other_users(tmp_path):
+    directory = make_artifact(tmp_path / "p", {"a.txt": "x"})
+    old = os.umask(0o022)
+    try:
+        path = manifest.write_manifest(directory, name="p", source="t")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # not the 0600 of a temporary file
+    path.chmod(0o640)
+    manifest.write_manifest(directory, name="p", source="t")
+    assert path.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
