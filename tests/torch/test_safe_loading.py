@@ -33,6 +33,7 @@ def _bin_copy(gpt2_dir, target):
     return target
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_safetensors_preferred_over_a_pickle(gpt2_dir, tmp_path):
     target = tmp_path / "both"
     shutil.copytree(gpt2_dir, target)
@@ -53,10 +54,15 @@ def test_plain_state_dict_bin_loads_with_weights_only(gpt2_dir, tmp_path):
         assert torch.equal(a, b), name
 
 
-def test_malicious_pickle_is_refused_without_running_it(gpt2_dir, tmp_path):
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("layout", ["raw pickle", "torch.save zip"])
+def test_malicious_pickle_is_refused_without_running_it(gpt2_dir, tmp_path, layout):
     target = _bin_copy(gpt2_dir, tmp_path / "evil")
     marker = tmp_path / "pwned"
-    _malicious_bin(target / "pytorch_model.bin", marker)
+    if layout == "raw pickle":
+        _malicious_bin(target / "pytorch_model.bin", marker)
+    else:
+        torch.save({"transformer.wte.weight": _Payload(marker)}, target / "pytorch_model.bin")
     with pytest.raises(weights.UnsafeWeightsError, match="weights-only unpickler"):
         load_gpt2_model(target)
     assert not marker.exists()

@@ -47,7 +47,8 @@ def _train_bpe(texts: Sequence[str], vocab_size: int):
 
 def synth_gpt2(root: Path, *, texts: Sequence[str] | None = None, vocab_size: int = 4096, seed: int = 0,
                **config: Any) -> Path:
-    """Write ``artifacts/models/gpt2`` under ``root``: config, safetensors weights, byte-level BPE tokenizer."""
+    """Write ``artifacts/models/gpt2`` under ``root``: config, safetensors weights, byte-level BPE tokenizer
+    (``tokenizer.json`` plus ``vocab.json``/``merges.txt``)."""
     transformers = import_transformers()
     import torch
 
@@ -63,6 +64,7 @@ def synth_gpt2(root: Path, *, texts: Sequence[str] | None = None, vocab_size: in
     torch.manual_seed(seed)
     transformers.GPT2LMHeadModel(cfg).save_pretrained(target)
     tokenizer.save_pretrained(target)
+    bpe.save_model(str(target))  # vocab.json + merges.txt, as in the real checkpoint
     _set_tokenizer_class(target, "GPT2Tokenizer")
     return _finish(target, "gpt2", cfg)
 

@@ -6,6 +6,7 @@ load is refused with the reason and the way out (convert to safetensors on a tru
 """
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from codex_ml.errors import MalformedArtifactError
@@ -46,7 +47,7 @@ def load_pickle_state_dict(path: Path) -> dict:
             "to model.safetensors on a trusted machine."
         )
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
     except Exception as exc:  # UnpicklingError, RuntimeError on non-zip files, ...
         raise UnsafeWeightsError(
             f"{path}: refused by the weights-only unpickler ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}). "
