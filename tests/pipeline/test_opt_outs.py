@@ -7,8 +7,15 @@ import pytest
 
 from pipeline_helpers import run_cli
 
-_SPEC = importlib.util.find_spec("torch")
-HAS_TORCH = _SPEC is not None and _SPEC.origin is not None  # tests/torch on sys.path is a namespace, not torch
+
+
+def _installed(module: str) -> bool:
+    spec = importlib.util.find_spec(module)
+    return spec is not None and spec.origin is not None  # a bare folder on sys.path is not an install
+
+
+HAS_TORCH = _installed("torch")
+HAS_HF = HAS_TORCH and _installed("transformers")
 
 
 @pytest.mark.skipif(HAS_TORCH, reason="checks the install hint shown when torch is absent")
@@ -22,7 +29,7 @@ def test_minilm_by_name_needs_torch(tmp_path):
 def test_hf_tokenizer_by_name_uses_name_or_path(tmp_path):
     result = run_cli(["train", "tokenizer.name=hf", f"tokenizer.name_or_path={tmp_path / 'absent'}"], tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert ("tokenizer (hf) needs" in result.stderr) if not HAS_TORCH else (str(tmp_path / "absent") in result.stderr)
+    assert ("tokenizer (hf) needs" in result.stderr) if not HAS_HF else (str(tmp_path / "absent") in result.stderr)
 
 
 def test_names_are_matched_case_insensitively(tmp_path):

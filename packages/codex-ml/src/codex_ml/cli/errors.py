@@ -32,9 +32,9 @@ def run(command: click.Command, args: Sequence[str] | None = None, prog_name: st
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
     except CodexMLError as exc:
         if debug:
             raise

@@ -31,7 +31,10 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...]):
-    """Compose, importing hydra only now."""
+    """Turn on the network guard, then compose, importing hydra only now."""
     from codex_ml.config.compose import compose_config
+    from codex_ml.utils.netguard import install_network_guard
+
+    install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 
     return compose_config(config_name, list(overrides), user_dir=config_dir)
