@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
 import sysconfig
 from pathlib import Path
 from typing import Iterator
 
+from codex_ml.errors import ArtifactNotFoundError
 from codex_ml.offline.data.lines import LineDataset
 
 #: Folders skipped: tests and vendored code are repetitive or not prose.
@@ -57,7 +59,12 @@ def stdlib_docstrings(*, max_chars: int = 2_000_000, min_chars: int = 40, root: 
     return records
 
 
-def load_stdlib_docs(*, max_chars: int = 2_000_000, min_chars: int = 40, shuffle: bool = False, seed: int = 7) -> LineDataset:
-    """Factory registered as ``offline:stdlib-docs``: one record per docstring (records span lines)."""
-    return LineDataset(stdlib_docstrings(max_chars=max_chars, min_chars=min_chars), source=stdlib_dir(),
+def load_stdlib_docs(path: str | os.PathLike[str] | None = None, *, max_chars: int = 2_000_000, min_chars: int = 40,
+                     shuffle: bool = False, seed: int = 7) -> LineDataset:
+    """Factory registered as ``offline:stdlib-docs``: one record per docstring (records span lines).
+    ``path``: another folder of Python sources to read instead of the standard library."""
+    root = Path(path).expanduser() if path is not None else stdlib_dir()
+    if not root.is_dir():
+        raise ArtifactNotFoundError(f"offline:stdlib-docs: {root} is not a directory of Python sources")
+    return LineDataset(stdlib_docstrings(max_chars=max_chars, min_chars=min_chars, root=root), source=root,
                        shuffle=shuffle, seed=seed)
