@@ -184,3 +184,12 @@ def test_what_cannot_be_trained_is_explained(corpus):
         trainer.fit(minilm(), LineDataset([]))
     with pytest.raises(CodexMLError, match="tokenizer is needed"):
         fit_torch(trainer.config, minilm().module, corpus)
+
+
+def test_block_size_beyond_the_context_and_resume_without_output_dir_are_refused(corpus):
+    from codex_ml.errors import CodexMLError
+
+    with pytest.raises(CodexMLError, match="exceeds the model's context"):
+        load_functional_trainer(max_steps=1, **{**BASE, "block_size": 64}).fit(minilm(), corpus)
+    with pytest.raises(CodexMLError, match="output_dir"):
+        load_functional_trainer(max_steps=1, resume=True, **BASE).fit(minilm(), corpus)

@@ -120,6 +120,17 @@ def _vocab_size(module: torch.nn.Module) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _check_context(cfg: TrainerConfig, module: torch.nn.Module) -> None:
+    config = getattr(module, "config", None)
+    for key in ("n_positions", "max_position_embeddings", "block_size"):
+        limit = getattr(config, key, None)
+        if isinstance(limit, int):
+            if cfg.block_size > limit:
+                raise CodexMLError(f"offline:functional: block_size {cfg.block_size} exceeds the model's context of "
+                                   f"{limit} tokens ({key}); set block_size <= {limit}")
+            return
+
+
 def _resume_path(cfg: TrainerConfig, checkpoints: Path) -> Path | None:
     if cfg.resume is False or cfg.resume == "":
         return None
@@ -163,7 +174,11 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
     tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
     if tokenizer is None:
         raise CodexMLError("offline:functional: a tokenizer is needed to train a language model")
-    out = Path(output_dir if output_dir is not None else cfg.output_dir).expanduser() if (output_dir or cfg.output_dir) else None
+    target = output_dir if output_dir not in (None, "") else cfg.output_dir
+    out = Path(target).expanduser() if target else None
+    if cfg.resume is True and out is None:
+        raise CodexMLError("offline:functional: resume=true looks for checkpoints in output_dir, and none is set")
+    _check_context(cfg, module)
     torch.manual_seed(cfg.seed)
     train, held_out = prepare_data(cfg, dataset, tokenizer, _vocab_size(module))
     data_fp = fingerprint(train)
