@@ -45,12 +45,10 @@ def _model(model_dir: Path):
 
 
 def run_codex(model_dir: Path, steps: int, workload: str, max_chars: int) -> dict:
-    import torch
-
     from codex_ml.offline.data.lines import LineDataset
     from codex_ml.offline.training.functional import load_functional_trainer
 
-    texts, tokenizer, blocks = _blocks(model_dir, max_chars) if workload == "fixed" else (None, None, None)
+    _, tokenizer, blocks = _blocks(model_dir, max_chars) if workload == "fixed" else (None, None, None)
     model = _model(model_dir)
     trainer = load_functional_trainer(max_steps=steps, batch_size=BATCH, block_size=BLOCK, learning_rate=LR,
                                       eval_fraction=0.0, log_interval=max(1, steps // 4), max_grad_norm=0.0,
@@ -72,7 +70,6 @@ def run_codex(model_dir: Path, steps: int, workload: str, max_chars: int) -> dic
         start = time.perf_counter()  # end to end: tokenisation and packing included
         summary = trainer.fit(model, dataset)
         elapsed = time.perf_counter() - start
-    del torch
     return {"useful_tokens": summary["tokens_seen"], "seconds": elapsed}
 
 
@@ -174,7 +171,7 @@ def main() -> None:
         for workload, variant in PLAN:
             out = subprocess.run([sys.executable, __file__, "--variant", variant, "--workload", workload,
                                   "--steps", str(args.steps), "--max-chars", str(args.max_chars), "--model-dir", str(model_dir)],
-                                 capture_output=True, text=True, env=env)
+                                 check=False, capture_output=True, text=True, env=env)
             if out.returncode:
                 sys.exit(f"{variant}/{workload} failed:\n{out.stderr[-3000:]}")
             runs[(workload, variant)].append(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -3,16 +3,15 @@ from guards import require_torch
 
 torch = require_torch()
 
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
 
-import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
-
-from codex_ml.cli.main import cli  # noqa: E402
+import pytest
+from click.testing import CliRunner
+from codex_ml.cli.main import cli
 
 
 def _check_manifest(directory):

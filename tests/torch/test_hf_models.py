@@ -3,16 +3,15 @@ from guards import require_torch
 
 torch = require_torch()
 
-import json  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
+import json
+import math
+import os
+import shutil
 
-import pytest  # noqa: E402
-
-from codex_ml.errors import MalformedArtifactError  # noqa: E402
-from codex_ml.interfaces import Model, Tokenizer  # noqa: E402
-from codex_ml.plugins.registries import models, tokenizers  # noqa: E402
+import pytest
+from codex_ml.errors import MalformedArtifactError
+from codex_ml.interfaces import Model, Tokenizer
+from codex_ml.plugins.registries import models, tokenizers
 
 
 @pytest.mark.parametrize("family", ["gpt2", "tinyllama"])

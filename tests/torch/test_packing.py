@@ -3,9 +3,8 @@ from guards import require_torch
 
 torch = require_torch()
 
-import pytest  # noqa: E402
-
-from codex_ml.offline.training.packing import BlockOrder, pack, split_indices, text_of  # noqa: E402
+import pytest
+from codex_ml.offline.training.packing import BlockOrder, pack, split_indices, text_of
 
 
 def test_documents_are_joined_with_eos_and_cut_into_full_blocks():

@@ -3,13 +3,12 @@ from guards import require_torch
 
 torch = require_torch()
 
-import pickle  # noqa: E402
-import shutil  # noqa: E402
+import pickle
+import shutil
 
-import pytest  # noqa: E402
-
-from codex_ml.offline.models import weights  # noqa: E402
-from codex_ml.offline.models.hf import load_gpt2_model  # noqa: E402
+import pytest
+from codex_ml.offline.models import weights
+from codex_ml.offline.models.hf import load_gpt2_model
 
 
 class _Payload:

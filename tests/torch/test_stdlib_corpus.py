@@ -1,6 +1,5 @@
 """offline:stdlib-docs: a deterministic corpus built from the installed standard library (no torch)."""
 import pytest
-
 from codex_ml.errors import ArtifactNotFoundError
 from codex_ml.offline.data.stdlib_docs import load_stdlib_docs, stdlib_docstrings
 from codex_ml.plugins.registries import datasets

@@ -3,15 +3,14 @@ from guards import require_torch
 
 torch = require_torch()
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
+from pathlib import Path
 
-import pytest  # noqa: E402
-
-from codex_ml.offline.data.lines import LineDataset  # noqa: E402
-from codex_ml.offline.training.checkpoint import ResumeMismatchError  # noqa: E402
-from codex_ml.offline.training.functional import load_functional_trainer  # noqa: E402
-from codex_ml.offline.training.torch_loop import accumulate_gradients  # noqa: E402
+import pytest
+from codex_ml.offline.data.lines import LineDataset
+from codex_ml.offline.training.checkpoint import ResumeMismatchError
+from codex_ml.offline.training.functional import load_functional_trainer
+from codex_ml.offline.training.torch_loop import accumulate_gradients
 
 SMALL = {"n_embd": 32, "n_layer": 1, "n_head": 2, "block_size": 32}
 BASE = {"block_size": 32, "batch_size": 4, "learning_rate": 3e-3, "log_interval": 5, "eval_fraction": 0.1}
@@ -123,9 +122,8 @@ def test_checkpoints_are_pruned_and_written_atomically(corpus, tmp_path):
 
 
 def test_final_gpt2_loads_in_plain_transformers(gpt2_dir, corpus, tmp_path):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     from codex_ml.offline.models.hf import load_gpt2_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = load_gpt2_model(gpt2_dir)
     summary = load_functional_trainer(max_steps=3, **BASE).fit(model, corpus, output_dir=tmp_path)

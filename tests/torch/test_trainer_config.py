@@ -3,14 +3,13 @@ from guards import require_torch
 
 torch = require_torch()
 
-import json  # noqa: E402
-from importlib import resources  # noqa: E402
+import json
+from importlib import resources
 
-import pytest  # noqa: E402
-
-from codex_ml.errors import MalformedArtifactError, UnknownSettingError  # noqa: E402
-from codex_ml.offline.training.config import TrainerConfig  # noqa: E402
-from codex_ml.offline.training.functional import load_functional_trainer  # noqa: E402
+import pytest
+from codex_ml.errors import MalformedArtifactError, UnknownSettingError
+from codex_ml.offline.training.config import TrainerConfig
+from codex_ml.offline.training.functional import load_functional_trainer
 
 
 def test_shipped_fixture_keeps_its_four_keys():

@@ -9,8 +9,8 @@ import ast
 import inspect
 import os
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from codex_ml.errors import ArtifactNotFoundError
 from codex_ml.offline.data.lines import LineDataset

@@ -3,8 +3,9 @@ host can check that what it received is exactly what was fetched or synthesised.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.io import atomic_write_json
 

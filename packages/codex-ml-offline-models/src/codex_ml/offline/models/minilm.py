@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import torch
-from torch import nn
-from torch.nn import functional as F
-
 from codex_ml.offline.models.byte_tokenizer import VOCAB_SIZE, ByteTokenizer
 from codex_ml.offline.models.causal_lm import CausalLM
+from torch import nn
+from torch.nn import functional as F
 
 MODEL_TYPE = "codex-ml-minilm"
 
@@ -33,7 +32,7 @@ class MiniLMConfig:
     dropout: float = 0.0
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "MiniLMConfig":
+    def from_dict(cls, data: dict[str, Any]) -> MiniLMConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -99,11 +98,10 @@ class MiniLMModule(nn.Module):
         return target
 
     @classmethod
-    def from_pretrained(cls, directory: str | os.PathLike[str]) -> "MiniLMModule":
-        from safetensors.torch import load_model
-
+    def from_pretrained(cls, directory: str | os.PathLike[str]) -> MiniLMModule:
         from codex_ml.artifacts.files import read_json_object
         from codex_ml.errors import MalformedArtifactError
+        from safetensors.torch import load_model
 
         source = Path(directory)
         data = read_json_object(source / "config.json", required={"model_type": str})

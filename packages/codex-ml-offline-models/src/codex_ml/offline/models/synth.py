@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from codex_ml.artifacts.spec import KIND_DIRECTORIES
 from codex_ml.offline.models.manifest import write_manifest

@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError, UnknownSettingError
@@ -71,7 +72,7 @@ class TrainerConfig:
         return dict(_TYPES)
 
     @classmethod
-    def build(cls, file_values: Mapping[str, Any], overrides: Mapping[str, Any], *, source: Path | None = None) -> "TrainerConfig":
+    def build(cls, file_values: Mapping[str, Any], overrides: Mapping[str, Any], *, source: Path | None = None) -> TrainerConfig:
         types = cls.field_types()
         unknown = sorted(set(overrides) - set(types))
         if unknown:
@@ -85,7 +86,7 @@ class TrainerConfig:
         return cls(**merged)
 
     @classmethod
-    def from_file(cls, path: Path, overrides: Mapping[str, Any]) -> "TrainerConfig":
+    def from_file(cls, path: Path, overrides: Mapping[str, Any]) -> TrainerConfig:
         values = read_json_object(path, optional=cls.field_types(), allow_extra=False)
         return cls.build(values, overrides, source=path)
 

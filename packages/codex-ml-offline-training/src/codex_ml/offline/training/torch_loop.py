@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.nn import functional as F
-
 from codex_ml.errors import CodexMLError
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
 from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices, text_of
+from torch.nn import functional as F
 
 
 def unwrap(model: Any) -> torch.nn.Module:
@@ -263,7 +262,7 @@ def _save_final(out: Path, model: Any, module: torch.nn.Module, tokenizer: Any) 
         save_model(module, str(target / "model.safetensors"))
     else:
         saver.save_pretrained(target)
-    if saver is not model or not hasattr(model, "tokenizer") or model.tokenizer is not tokenizer:
-        if hasattr(tokenizer, "save_pretrained"):
-            tokenizer.save_pretrained(target)
+    saved_with_model = saver is model and getattr(model, "tokenizer", None) is tokenizer
+    if not saved_with_model and hasattr(tokenizer, "save_pretrained"):
+        tokenizer.save_pretrained(target)
     return target
