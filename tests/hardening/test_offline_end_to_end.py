@@ -50,7 +50,7 @@ def test_runs_complete_without_any_network_attempt(project, tmp_path, command, f
     args = [command, "-cn", "offline/catalogue", "-q", f"model=offline/{family}", f"tokenizer=offline/{family}",
             f"output_dir={tmp_path / 'run'}"]
     if command == "train":
-        args.append("training.max_steps=2")
+        args += ["training.max_steps=2", "training.block_size=32"]  # the tiny model has a 64-token context
     result = run_python(["-c", RUN, *args], cwd=tmp_path, timeout=300,
                         env={"CODEX_ML_PROJECT_ROOT": str(project), "CODEX_ML_PLUGIN_CACHE": "0"})
     assert "TRIPWIRE" not in result.stdout, result.stdout
