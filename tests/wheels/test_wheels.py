@@ -37,6 +37,8 @@ def wheelhouse(tmp_path_factory):
     for dist in ["codex-ml", *COMPONENTS]:
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                         "--wheel-dir", str(house), str(PACKAGES / dist)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--wheel-dir", str(house), str(PACKAGES.parent / "fixtures" / "plugins" / "example")], check=True)
     core = next(house.glob("codex_ml-*.whl"))
     # third-party dependencies of codex-ml[run], fetched once and built to wheels (some ship only sdists)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(house), f"{core}[run]"], check=True)
@@ -112,3 +114,20 @@ def test_core_alone_lists_nothing_and_explains(wheelhouse, tmp_path):
     out = subprocess.run([str(python), "-m", "codex_ml.cli", "plugins", "list"], cwd=tmp_path, env=_clean_env(),
                          capture_output=True, text=True)
     assert out.returncode == 0 and "No " in out.stdout and "components installed" in out.stdout
+
+
+def test_third_party_example_in_a_fresh_venv(wheelhouse, tmp_path):
+    """The worked example beside the offline stack: listed, composes into a run, passes its suite."""
+    python = _fresh_venv(tmp_path / "venv")
+    _install(python, wheelhouse, "codex-ml", *COMPONENTS, "codex-ml-example")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = _clean_env(CODEX_ML_PROJECT_ROOT=str(work))
+    doc = json.loads(subprocess.run([str(python), "-m", "codex_ml.cli", "plugins", "list", "--json"], cwd=work, env=env,
+                                    capture_output=True, text=True, check=True).stdout)
+    assert any(c["name"] == "example:reverse" and c["status"] == "ok" for c in doc["components"])
+    train = subprocess.run([str(python), "-m", "codex_ml.cli", "train", "-q", "model=example/reverse", "data=example/greetings",
+                            "training=example/counting", f"output_dir={work / 'run'}"], cwd=work, env=env,
+                           capture_output=True, text=True)
+    assert train.returncode == 0, train.stderr
+    assert json.loads((work / "run" / "provenance.json").read_text())["components"]["training"] == "example:counting"
