@@ -27,7 +27,8 @@ def _load(module: str):
 
 @click.group("catalogue")
 def catalogue() -> None:
-    """Create model artefacts in the seed layout (ROOT/artifacts/models/<family>)."""
+    """Offline artefacts: list where each would come from, verify them against their manifests, and
+    synthesise or fetch GPT-2/TinyLlama in the seed layout (ROOT/artifacts/models/<family>)."""
 
 
 @catalogue.command("synth")

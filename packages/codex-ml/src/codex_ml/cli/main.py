@@ -12,7 +12,7 @@ from codex_ml.cli.errors import run
 #: Subcommand name -> ("module:attr", one-line help shown by --help without importing the module).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("codex_ml.cli.plugins_cli:plugins", "List and inspect installed plugins and components."),
-    "catalogue": ("codex_ml.cli.catalogue_cli:catalogue", "Synthesise or fetch GPT-2/TinyLlama artefacts in the seed layout."),
+    "catalogue": ("codex_ml.cli.catalogue_cli:catalogue", "Offline artefacts: list and verify them, synthesise or fetch GPT-2/TinyLlama."),
     "train": ("codex_ml.cli.train:train", "Train with a Hydra-composed config; writes a run directory."),
     "evaluate": ("codex_ml.cli.evaluate:evaluate", "Score a model on an evaluation set; writes results.json and samples.jsonl."),
     "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
