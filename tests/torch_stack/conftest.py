@@ -25,8 +25,10 @@ def synth_root(tmp_path_factory: pytest.TempPathFactory, corpus_texts: list[str]
     from codex_ml.offline.models.synth import synth_gpt2, synth_tinyllama
 
     root = tmp_path_factory.mktemp("synth")
-    synth_gpt2(root, texts=corpus_texts, vocab_size=400, **TINY_GPT2)
-    synth_tinyllama(root, texts=corpus_texts, vocab_size=400, **TINY_LLAMA)
+    with pytest.MonkeyPatch.context() as patch:  # session scope: runs before the per-test isolation
+        patch.setenv("CODEX_ML_CACHE_DIR", str(tmp_path_factory.mktemp("synth-hash-cache")))
+        synth_gpt2(root, texts=corpus_texts, vocab_size=400, **TINY_GPT2)
+        synth_tinyllama(root, texts=corpus_texts, vocab_size=400, **TINY_LLAMA)
     return root
 
 

@@ -11,8 +11,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.errors import CodexMLError
-from codex_ml.offline.models.manifest import write_manifest
 from codex_ml.offline.models.synth import model_dir
 
 
@@ -58,5 +58,5 @@ def fetch(family: str, root: Path, *, revision: str | None = None) -> Path:
     if missing:
         raise CodexMLError(f"{target}: the download lacks {', '.join(missing)}")
     shutil.rmtree(target / ".cache", ignore_errors=True)  # huggingface_hub's bookkeeping, not artefacts
-    write_manifest(target, {"family": family, "source": "hub", "repo_id": pin.repo_id, "revision": revision or pin.revision})
+    write_manifest(target, name=family, source="hub", revision=revision or pin.revision, extra={"repo_id": pin.repo_id})
     return target

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.artifacts.spec import KIND_DIRECTORIES
-from codex_ml.offline.models.manifest import write_manifest
 from codex_ml.offline.models.offline_env import import_transformers
 
 FAMILIES = ("gpt2", "tinyllama")
@@ -115,8 +115,8 @@ def _set_tokenizer_class(target: Path, name: str) -> None:
 
 
 def _finish(target: Path, family: str, cfg: Any) -> Path:
-    write_manifest(target, {"family": family, "source": "synth", "model_type": cfg.model_type,
-                            "note": "randomly initialised small stand-in; tokenizer trained on local text"})
+    write_manifest(target, name=family, source="synth", extra={
+        "model_type": cfg.model_type, "note": "randomly initialised small stand-in; tokenizer trained on local text"})
     return target
 
 
