@@ -38,7 +38,9 @@ def test_kind_directory_variable_and_explicit_path(gpt2_dir, monkeypatch):
 
 
 def _copy(src, dst, **config_changes):
+    """A copy with a changed config.json and no manifest.json (which would refuse it first)."""
     shutil.copytree(src, dst)
+    (dst / "manifest.json").unlink()
     config = json.loads((dst / "config.json").read_text())
     config.update(config_changes)
     (dst / "config.json").write_text(json.dumps(config))
@@ -67,3 +69,32 @@ def test_minilm_round_trips_through_safetensors(tmp_path):
     again = models.resolve_and_instantiate("offline:minilm", path=tmp_path)
     assert again.perplexity(["some text"]) == pytest.approx(model.perplexity(["some text"]))
     assert models.get("MiniLM").requires == ("torch", "safetensors")
+
+
+def test_a_directory_that_differs_from_its_manifest_is_refused(gpt2_dir, tmp_path, monkeypatch):
+    from codex_ml.errors import ArtifactModifiedError
+    from codex_ml.offline.models.hf import load_gpt2_model, load_gpt2_tokenizer
+
+    copy = tmp_path / "gpt2"
+    shutil.copytree(gpt2_dir, copy)
+    (copy / "merges.txt").write_text((copy / "merges.txt").read_text() + "x y\n")
+    for load in (load_gpt2_model, load_gpt2_tokenizer):
+        with pytest.raises(ArtifactModifiedError, match=r"modified: merges\.txt") as info:
+            load(copy)
+        assert "model.safetensors" not in str(info.value)  # only the differing file is named
+    monkeypatch.setenv("CODEX_ML_ALLOW_MODIFIED_ARTIFACTS", "1")
+    assert load_gpt2_model(copy).source == copy
+
+
+def test_a_minilm_directory_that_differs_from_its_manifest_is_refused(tmp_path, monkeypatch):
+    from codex_ml.artifacts.manifest import write_manifest
+    from codex_ml.errors import ArtifactModifiedError
+
+    models.resolve_and_instantiate("MiniLM", n_embd=32, n_layer=1, block_size=32).save_pretrained(tmp_path)
+    write_manifest(tmp_path, name="minilm", source="test")
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "dropout": 0.5}))
+    with pytest.raises(ArtifactModifiedError, match=r"modified: config\.json"):
+        models.resolve_and_instantiate("offline:minilm", path=tmp_path)
+    monkeypatch.setenv("CODEX_ML_ALLOW_MODIFIED_ARTIFACTS", "1")
+    assert models.resolve_and_instantiate("offline:minilm", path=tmp_path).module.config.dropout == 0.5

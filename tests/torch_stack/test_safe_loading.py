@@ -26,16 +26,21 @@ def _malicious_bin(path, marker):
         pickle.dump({"transformer.wte.weight": _Payload(marker)}, handle)
 
 
-def _bin_copy(gpt2_dir, target):
+def _copy(gpt2_dir, target):
+    """A copy without manifest.json: these tests change the weights on purpose."""
     shutil.copytree(gpt2_dir, target)
-    (target / "model.safetensors").unlink()
+    (target / "manifest.json").unlink()
+    return target
+
+
+def _bin_copy(gpt2_dir, target):
+    (_copy(gpt2_dir, target) / "model.safetensors").unlink()
     return target
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_safetensors_preferred_over_a_pickle(gpt2_dir, tmp_path):
-    target = tmp_path / "both"
-    shutil.copytree(gpt2_dir, target)
+    target = _copy(gpt2_dir, tmp_path / "both")
     marker = tmp_path / "pwned"
     _malicious_bin(target / "pytorch_model.bin", marker)
     assert weights.weights_file(target).name == "model.safetensors"

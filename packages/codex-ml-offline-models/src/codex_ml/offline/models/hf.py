@@ -1,11 +1,13 @@
 """``offline:gpt2`` and ``offline:tinyllama``: models and tokenizers loaded with transformers from the
-directory the resolver finds. Never downloads, never runs code shipped with a checkpoint."""
+directory the resolver finds. Never downloads, never runs code shipped with a checkpoint, and refuses
+a directory whose files differ from its ``manifest.json`` (see :func:`check_manifest`)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 from codex_ml.artifacts.files import read_json_object
+from codex_ml.artifacts.manifest import check_manifest
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.offline.models import artifacts
@@ -32,8 +34,14 @@ def _checked_config(directory: Path, family: str):
     return transformers.AutoConfig.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
 
 
-def load_causal_lm_module(directory: Path, family: str):
-    """The bare ``transformers`` model from ``directory``, safetensors preferred."""
+def _verified(directory: Path) -> Path:
+    """Before anything is read: the files must match the manifest, unless CODEX_ML_ALLOW_MODIFIED_ARTIFACTS=1."""
+    check_manifest(directory, allow_modified=None)
+    return directory
+
+
+def _load_module(directory: Path, family: str):
+    """The bare ``transformers`` model from a verified ``directory``, safetensors preferred."""
     config = _checked_config(directory, family)
     transformers = import_transformers()
     model_class = transformers.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]  # no auto_map, no remote code
@@ -48,6 +56,11 @@ def load_causal_lm_module(directory: Path, family: str):
 
 
 def load_hf_tokenizer(directory: Path) -> HFTokenizer:
+    """Any transformers tokenizer saved in ``directory`` (used by the ``hf`` tokenizer too)."""
+    return _load_tokenizer(_verified(directory))
+
+
+def _load_tokenizer(directory: Path) -> HFTokenizer:
     transformers = import_transformers()
     tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
     return HFTokenizer(tokenizer, source=directory)
@@ -55,10 +68,10 @@ def load_hf_tokenizer(directory: Path) -> HFTokenizer:
 
 def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike) -> CausalLM:
     """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place."""
-    directory = resolve(name, spec, path)
-    module = load_causal_lm_module(directory, family)
-    tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else resolve(name, tokenizer_spec)
-    return CausalLM(module, load_hf_tokenizer(tokenizer_dir), family=family, source=directory)
+    directory = _verified(resolve(name, spec, path))
+    module = _load_module(directory, family)
+    tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else _verified(resolve(name, tokenizer_spec))
+    return CausalLM(module, _load_tokenizer(tokenizer_dir), family=family, source=directory)
 
 
 def _has_tokenizer(directory: Path, spec) -> bool:

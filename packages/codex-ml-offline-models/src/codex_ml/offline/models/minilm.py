@@ -100,10 +100,12 @@ class MiniLMModule(nn.Module):
     @classmethod
     def from_pretrained(cls, directory: str | os.PathLike[str]) -> MiniLMModule:
         from codex_ml.artifacts.files import read_json_object
+        from codex_ml.artifacts.manifest import check_manifest
         from codex_ml.errors import MalformedArtifactError
         from safetensors.torch import load_model
 
         source = Path(directory)
+        check_manifest(source, allow_modified=None)  # a directory with a manifest must still match it
         data = read_json_object(source / "config.json", required={"model_type": str})
         if data["model_type"] != MODEL_TYPE:
             raise MalformedArtifactError(f"{source / 'config.json'}: model_type {data['model_type']!r} is not {MODEL_TYPE!r}")
