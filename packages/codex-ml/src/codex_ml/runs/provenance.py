@@ -1,12 +1,12 @@
 """What a run depended on: interpreter and distribution versions, the git state of the working
-directory, the seeds and the SHA-256 of every artefact file it read.
+directory, the seeds and the SHA-256 of every artefact file it read (through the shared hash cache, so
+multi-GB weights are not re-read by every run).
 
 torch and transformers are reported only when the run actually imported them; importing them here
 just to print a version would make every run pay for them.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import subprocess
@@ -15,18 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from codex_ml.artifacts.hashcache import HashCache, sha256_file
 from codex_ml.versions import installed_distributions
 
 OPTIONAL_LIBRARIES = ("torch", "transformers", "tokenizers", "safetensors", "numpy")
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def artefact_files(path: Path) -> list[Path]:
@@ -46,8 +38,12 @@ class ArtefactRecord:
     files: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def hashed(cls, role: str, component: str, path: Path) -> "ArtefactRecord":
-        files = [{"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in artefact_files(path)]
+    def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None) -> "ArtefactRecord":
+        """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's."""
+        cache = cache if cache is not None else HashCache()
+        files = [{"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f, cache)}
+                 for f in artefact_files(path)]
+        cache.save()
         return cls(role, component, path, files)
 
     def to_dict(self) -> dict[str, Any]:
