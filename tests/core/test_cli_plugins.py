@@ -125,3 +125,20 @@ def test_listing_and_help_never_import_heavy_libraries(args):
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert "HEAVY=\n" in out.stderr + "\n" and out.stderr.strip().endswith("HEAVY="), out.stderr
+
+
+def test_train_without_hydra_names_the_extra(tmp_path):
+    """A core-only install lists plugins fine; train explains which extra it needs."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _NoHydra:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('hydra', 'omegaconf'):\n"
+        "            raise ModuleNotFoundError(f\"No module named '{name}'\", name=name)\n"
+        "sys.meta_path.insert(0, _NoHydra())\n"
+    )
+    out = run("train", env_extra={"PYTHONPATH": str(blocker)})
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "pip install 'codex-ml[run]'" in out.stderr

@@ -32,9 +32,17 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...]):
     """Turn on the network guard, then compose, importing hydra only now."""
-    from codex_ml.config.compose import compose_config
     from codex_ml.utils.netguard import install_network_guard
+
+    from codex_ml.config.compose import compose_config
 
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 
-    return compose_config(config_name, list(overrides), user_dir=config_dir)
+    try:
+        return compose_config(config_name, list(overrides), user_dir=config_dir)
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("hydra", "omegaconf", "antlr4"):
+            raise
+        from codex_ml.errors import MissingDependencyError
+
+        raise MissingDependencyError(f"train and evaluate need hydra-core ({exc}): pip install 'codex-ml[run]'") from exc

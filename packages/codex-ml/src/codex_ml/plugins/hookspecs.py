@@ -20,11 +20,11 @@ ENTRY_POINT_GROUP = "codex_ml"
 
 #: The hook API this core offers. The minor number grows when hooks are added (old plugins keep
 #: working); the major number grows when a hook is removed or changes its arguments, after at least
-#: one minor release in which the old form warns through ``warn_on_impl``.
+#: one minor release in which the old form warns through ``warn_on_impl``. A new major hook API always
+#: comes with a new codex-ml minor (0.x) or major release, so a plugin states the range it supports as
+#: its requirement on the codex-ml distribution (``codex-ml>=0.1,<0.2``), which discovery reads from
+#: the plugin's metadata before importing it.
 API_VERSION = "1.0"
-#: Plugins state the API range they support in this entry-point group, keyed by their plugin's
-#: entry-point name, e.g. ``example = ">=1.0,<2"``. It is read from metadata before any import.
-API_ENTRY_POINT_GROUP = "codex_ml.api"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -194,23 +194,34 @@ def _identity(ep: metadata.EntryPoint) -> tuple[str, str]:
 
 
 def api_incompatibility(ep: metadata.EntryPoint) -> str | None:
-    """Why the plugin's declared hook-API range excludes this core's, or None; read from metadata only."""
+    """Why the plugin's requirement on codex-ml excludes the installed core, or None.
+
+    Read from the plugin distribution's metadata (``Requires-Dist``), before anything is imported; a
+    plugin that states no range is taken as compatible.
+    """
     dist = getattr(ep, "dist", None)
     if dist is None:
         return None
-    declared = [e.value for e in dist.entry_points if e.group == hookspecs.API_ENTRY_POINT_GROUP and e.name == ep.name]
-    if not declared:
-        return None
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from codex_ml.versions import CORE_DISTRIBUTION, core_version
 
-    try:
-        supported = SpecifierSet(declared[0])
-    except InvalidSpecifier:
-        return f"declares an unreadable hook API range {declared[0]!r} in [{hookspecs.API_ENTRY_POINT_GROUP}]"
-    if hookspecs.API_VERSION in supported:
-        return None
-    return (f"supports hook API {declared[0]}, but this codex-ml offers {hookspecs.API_VERSION}; "
-            f"install a version of {dist.metadata['Name']} made for this codex-ml")
+    for line in dist.metadata.get_all("Requires-Dist") or []:
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if _canonical(requirement.name) != CORE_DISTRIBUTION or not requirement.specifier:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        installed = core_version()
+        if installed == "unknown" or requirement.specifier.contains(installed, prereleases=True):
+            return None
+        return (f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but {CORE_DISTRIBUTION} {installed} "
+                f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {dist.metadata['Name']} "
+                f"made for it, or a matching {CORE_DISTRIBUTION}")
+    return None
 
 
 def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codex_ml.plugins.hookspecs import API_VERSION, KIND_HOOKS
+from codex_ml.plugins.hookspecs import KIND_HOOKS
 from codex_ml.plugins.spec import KINDS, normalise_kind
 from codex_ml.scaffold.components import COMPONENTS
 from codex_ml.versions import core_version
@@ -24,8 +24,8 @@ def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None
     namespace = package.removeprefix("codex_ml_") or package
     component = component or f"{namespace.replace('_', '-')}:{KINDS[kind].replace(' ', '-').lower()}"
     class_name, implementation, suite, attributes = COMPONENTS[kind]
-    major = API_VERSION.split(".")[0]
-    core_minor = ".".join(core_version().split(".")[:2])
+    major, minor = (core_version().split(".") + ["0", "0"])[:2] if core_version() != "unknown" else ("0", "1")
+    supported = f">={major}.{minor},<{major}.{int(minor) + 1}" if major == "0" else f">={major}.{minor},<{int(major) + 1}"
     files = {
         "pyproject.toml": f'''[build-system]
 requires = ["hatchling>=1.18"]
@@ -37,16 +37,14 @@ version = "0.1.0"
 description = "A codex-ml plugin providing {component}."
 readme = "README.md"
 requires-python = ">=3.10"
-dependencies = ["codex-ml>={core_minor}"]
+# The codex-ml (and so hook API) range this plugin supports; checked before the plugin is imported.
+dependencies = ["codex-ml{supported}"]
 
 [project.optional-dependencies]
 test = ["pytest>=8"]
 
 [project.entry-points.codex_ml]
 {namespace} = "{package}.plugin"
-
-[project.entry-points."codex_ml.api"]
-{namespace} = ">={API_VERSION},<{int(major) + 1}"
 
 [tool.hatch.build.targets.wheel]
 packages = ["src/{package}"]
