@@ -10,8 +10,6 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import ComponentConfigError
-from codex_ml.pipeline.evalset import as_samples
-from codex_ml.pipeline.scoring import score_samples
 from codex_ml.pipeline.session import Session, evaluation_requests
 
 
@@ -23,23 +21,14 @@ def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     if len(requests) == 1:
         raise ComponentConfigError("no metrics configured: add one, e.g. metrics/offline/accuracy")
     session = Session.open(composed, [("model", "models", config.get("model")), *requests])
-    try:
+    with session.failure_recorded():
         return _evaluate(session, composed, quiet)
-    except BaseException as exc:
-        session.record_failure(exc)
-        raise
 
 
 def _evaluate(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     config = composed.config
-    model = session["model"]
-    samples = as_samples(session["evaluation.dataset"], "evaluation.dataset")
-    limit = (config.get("evaluation") or {}).get("max_samples")
-    samples = samples[: int(limit)] if limit else samples
-    metrics = {role.split(".", 1)[1]: (p.name, session[role]) for role, p in session.planned.items()
-               if role.startswith("metrics.")}
     artefacts = session.artefacts()
-    result = score_samples(model, samples, metrics, quiet=quiet)
+    result = session.score_evaluation(session["model"], quiet=quiet)
     session.run.write_jsonl("samples.jsonl", result["rows"])
     record = session.write_provenance(artefacts)
     results = {

@@ -1,10 +1,13 @@
 """What train and evaluate share: plan every component (failing before any work), then open the run
-directory, record the config, seed, build the components and hash the artefacts they read."""
+directory, record the config, seed, build the components, hash the artefacts they read, score on the
+evaluation set and note a failure."""
 from __future__ import annotations
 
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,6 +15,8 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import Planned, build, plan_all
+from codex_ml.pipeline.evalset import as_samples
+from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
 
@@ -85,10 +90,25 @@ class Session:
     def __getitem__(self, role: str) -> Any:
         return self.built[role]
 
-    def record_failure(self, exc: BaseException) -> None:
-        """Leave a note in the run directory when the run stops part-way."""
-        self.run.close()
-        self.run.write_json("failed.json", {"error": f"{type(exc).__name__}: {exc}", "time_taken_seconds": self.elapsed()})
+    @contextmanager
+    def failure_recorded(self) -> Iterator[None]:
+        """Leave failed.json in the run directory when the body stops part-way (Ctrl-C too), then re-raise."""
+        try:
+            yield
+        except BaseException as exc:
+            self.run.close()
+            self.run.write_json("failed.json", {"error": f"{type(exc).__name__}: {exc}",
+                                                "time_taken_seconds": self.elapsed()})
+            raise
+
+    def score_evaluation(self, model: Any, *, quiet: bool) -> dict[str, Any]:
+        """``model`` on the evaluation set (its first ``evaluation.max_samples``) with every planned metric."""
+        samples = as_samples(self["evaluation.dataset"], "evaluation.dataset")
+        limit = (self.composed.config.get("evaluation") or {}).get("max_samples")
+        samples = samples[: int(limit)] if limit else samples
+        metrics = {role.split(".", 1)[1]: (p.name, self[role]) for role, p in self.planned.items()
+                   if role.startswith("metrics.")}
+        return score_samples(model, samples, metrics, quiet=quiet)
 
     def artefacts(self) -> list[ArtefactRecord]:
         return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]

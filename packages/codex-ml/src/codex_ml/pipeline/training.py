@@ -11,9 +11,7 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
-from codex_ml.pipeline.evalset import as_samples
 from codex_ml.pipeline.progress import progress
-from codex_ml.pipeline.scoring import score_samples
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 
 
@@ -49,11 +47,8 @@ def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
     quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
     session = Session.open(composed, requests, extra={"training": quiet_trainer})
-    try:
+    with session.failure_recorded():
         return _train(session, composed, quiet)
-    except BaseException as exc:
-        session.record_failure(exc)
-        raise
 
 
 def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
@@ -71,7 +66,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
 
     evaluation = None
     if "evaluation.dataset" in session.planned:
-        evaluation = _evaluate(session, model, config, quiet)
+        evaluation = _evaluate(session, model, quiet)
     session.run.close()
 
     summary = {
@@ -90,13 +85,9 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     return summary
 
 
-def _evaluate(session: Session, model: Any, config: dict[str, Any], quiet: bool) -> dict[str, Any]:
-    samples = as_samples(session["evaluation.dataset"], "evaluation.dataset")
-    limit = (config.get("evaluation") or {}).get("max_samples")
-    samples = samples[: int(limit)] if limit else samples
-    metrics = {role.split(".", 1)[1]: (p.name, session[role]) for role, p in session.planned.items()
-               if role.startswith("metrics.")}
-    result = score_samples(model, samples, metrics, quiet=quiet)
+def _evaluate(session: Session, model: Any, quiet: bool) -> dict[str, Any]:
+    """The trained model's scores; per-sample rows go to the run log, not the summary."""
+    result = session.score_evaluation(model, quiet=quiet)
     for row in result["rows"]:
         session.run.log({"phase": "evaluate", **{k: row[k] for k in ("index", "prediction", "target", "label", "correct")}})
     return {k: v for k, v in result.items() if k != "rows"}
