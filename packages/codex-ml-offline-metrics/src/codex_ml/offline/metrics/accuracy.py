@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from codex_ml.artifacts.files import read_json
 from codex_ml.artifacts.resolver import resolve
@@ -15,6 +15,14 @@ from codex_ml.offline.metrics.plugin import WEIGHTED_ACCURACY
 def _check_lengths(predictions: Sequence[Any], targets: Sequence[Any]) -> None:
     if len(predictions) != len(targets):
         raise ValueError(f"predictions and targets differ in length ({len(predictions)} vs {len(targets)}); nothing is truncated")
+
+
+def _fraction_equal(predictions: Sequence[Any], targets: Sequence[Any], key: Callable[[Any], str]) -> float:
+    """Share of pairs equal under ``key``; accuracy and exact match differ only in the key."""
+    _check_lengths(predictions, targets)
+    if not targets:
+        return 0.0
+    return sum(key(p) == key(t) for p, t in zip(predictions, targets)) / len(targets)
 
 
 class WeightedAccuracy:
@@ -62,10 +70,7 @@ class Accuracy:
     name = "offline:accuracy"
 
     def compute(self, predictions: Sequence[Any], targets: Sequence[Any]) -> float:
-        _check_lengths(predictions, targets)
-        if not targets:
-            return 0.0
-        return sum(str(p) == str(t) for p, t in zip(predictions, targets)) / len(targets)
+        return _fraction_equal(predictions, targets, str)
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -85,10 +90,7 @@ class ExactMatch:
     name = "offline:exact-match"
 
     def compute(self, predictions: Sequence[Any], targets: Sequence[Any]) -> float:
-        _check_lengths(predictions, targets)
-        if not targets:
-            return 0.0
-        return sum(normalise_answer(p) == normalise_answer(t) for p, t in zip(predictions, targets)) / len(targets)
+        return _fraction_equal(predictions, targets, normalise_answer)
 
 
 def load_weighted_accuracy(path: str | os.PathLike[str] | None = None) -> WeightedAccuracy:
