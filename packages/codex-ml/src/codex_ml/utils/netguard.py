@@ -88,53 +88,58 @@ def _describe(address: Any) -> tuple[object, str]:
     return None, str(address)
 
 
+_INET = (socket.AF_INET, socket.AF_INET6)
+
+
+def _check_address(address: Any, note: str = "") -> None:
+    """The one gate for socket addresses: refuse unless ``address`` is loopback (or not an IP address)."""
+    host, text = _describe(address)
+    if not is_loopback(host):
+        raise _refuse(text + note)
+
+
+def _check_name(host: Any, destination: str) -> None:
+    """The gate for name lookups: refused before any DNS query leaves the machine."""
+    if not is_loopback(host):
+        raise _refuse(f"{destination} (name lookup)")
+
+
 def _guarded_connect(self: socket.socket, address: Any) -> Any:
-    if self.family in (socket.AF_INET, socket.AF_INET6):
-        host, text = _describe(address)
-        if not is_loopback(host):
-            raise _refuse(text)
+    if self.family in _INET:
+        _check_address(address)
     return _originals["connect"](self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
-    if self.family in (socket.AF_INET, socket.AF_INET6):
-        host, text = _describe(address)
-        if not is_loopback(host):
-            raise _refuse(text)
+    if self.family in _INET:
+        _check_address(address)
     return _originals["connect_ex"](self, address)
 
 
 def _guarded_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
     """UDP: ``sendto(data, address)`` or ``sendto(data, flags, address)``."""
-    if self.family in (socket.AF_INET, socket.AF_INET6) and args:
-        host, text = _describe(args[-1])
-        if not is_loopback(host):
-            raise _refuse(f"{text} (datagram)")
+    if self.family in _INET and args:
+        _check_address(args[-1], " (datagram)")
     return _originals["sendto"](self, data, *args)
 
 
 def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-    host, text = _describe(address)
-    if not is_loopback(host):
-        raise _refuse(text)
+    _check_address(address)
     return _originals["create_connection"](address, *args, **kwargs)
 
 
 def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-    if not is_loopback(host):
-        raise _refuse(f"{host}:{port} (name lookup)")
+    _check_name(host, f"{host}:{port}")
     return _originals["getaddrinfo"](host, port, *args, **kwargs)
 
 
 def _guarded_gethostbyname(host: Any) -> Any:
-    if not is_loopback(host):
-        raise _refuse(f"{host} (name lookup)")
+    _check_name(host, str(host))
     return _originals["gethostbyname"](host)
 
 
 def _guarded_gethostbyname_ex(host: Any) -> Any:
-    if not is_loopback(host):
-        raise _refuse(f"{host} (name lookup)")
+    _check_name(host, str(host))
     return _originals["gethostbyname_ex"](host)
 
 
