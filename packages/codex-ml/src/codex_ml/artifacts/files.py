@@ -1,4 +1,4 @@
-"""Reading small JSON artefacts with errors that name the file and what is wrong with it."""
+"""Reading small text and JSON artefacts with errors that name the file and what is wrong with it."""
 from __future__ import annotations
 
 import json
@@ -24,12 +24,17 @@ def _matches(value: Any, expected: type | tuple[type, ...]) -> bool:
     return isinstance(value, types)
 
 
-def read_json(path: Path) -> Any:
-    """Parse ``path`` as JSON, turning syntax errors into :class:`MalformedArtifactError`."""
+def read_text(path: Path) -> str:
+    """``path`` as UTF-8 text; other bytes are a :class:`MalformedArtifactError`, not a traceback."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedArtifactError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+
+
+def read_json(path: Path) -> Any:
+    """Parse ``path`` as JSON, turning syntax errors into :class:`MalformedArtifactError`."""
+    text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from codex_ml.artifacts.files import read_text
 from codex_ml.errors import MalformedArtifactError
 
 
@@ -45,11 +46,7 @@ class EvalSet:
     @classmethod
     def from_file(cls, path: Path) -> "EvalSet":
         samples = []
-        try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as exc:
-            raise MalformedArtifactError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-        for number, line in enumerate(lines, 1):
+        for number, line in enumerate(read_text(path).splitlines(), 1):
             if not line.strip():
                 continue
             where = f"{path}:{number}"

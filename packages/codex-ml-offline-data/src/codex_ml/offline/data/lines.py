@@ -6,8 +6,8 @@ import random
 from pathlib import Path
 from typing import Iterator
 
+from codex_ml.artifacts.files import read_text
 from codex_ml.artifacts.resolver import resolve
-from codex_ml.errors import MalformedArtifactError
 from codex_ml.offline.data.plugin import TINY_CORPUS
 
 
@@ -25,11 +25,7 @@ class LineDataset:
 
     @classmethod
     def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> "LineDataset":
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise MalformedArtifactError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-        return cls(text.splitlines(), source=Path(path), shuffle=shuffle, seed=seed)
+        return cls(read_text(path).splitlines(), source=Path(path), shuffle=shuffle, seed=seed)
 
     def __len__(self) -> int:
         return len(self.records)
