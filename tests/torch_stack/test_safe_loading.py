@@ -72,10 +72,11 @@ def test_malicious_pickle_is_refused_without_running_it(gpt2_dir, tmp_path, layo
     assert not marker.exists()
 
 
-def test_pickles_refused_on_a_torch_with_known_unpickler_bypasses(gpt2_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("version", ["2.5.1+cpu", "2.9.1"])  # the threshold is torch_checks.pickle_weights_allowed
+def test_pickles_refused_on_a_torch_with_known_unpickler_bypasses(gpt2_dir, tmp_path, monkeypatch, version):
     target = _bin_copy(gpt2_dir, tmp_path / "old")
     torch.save({}, target / "pytorch_model.bin")
-    monkeypatch.setattr(torch, "__version__", "2.5.1+cpu")
+    monkeypatch.setattr(torch, "__version__", version)
     with pytest.raises(weights.UnsafeWeightsError, match="known bypasses"):
         load_gpt2_model(target)
 

@@ -48,5 +48,6 @@ class ArtifactModifiedError(CodexMLError):
     """An artefact's files do not match its manifest.json."""
 
 
-class UnsafeWeightsError(CodexMLError):
-    """Weights in a format that cannot be loaded safely here (a pickle on a torch that cannot unpickle safely)."""
+class UnsafeWeightsError(MalformedArtifactError):
+    """Weights that could only be loaded by running a pickle we cannot prove harmless (a pickle holding more
+    than tensors, or any pickle on a torch whose weights-only unpickler has known bypasses)."""

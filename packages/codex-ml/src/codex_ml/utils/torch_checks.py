@@ -20,9 +20,9 @@ REQUIRED_MODULES = ("torch.nn", "torch.utils.data")
 #: ``(module, attribute)`` pairs a stub tends to lack.
 REQUIRED_ATTRIBUTES = (("torch", "tensor"), ("torch.utils.data", "Dataset"))
 
-#: torch.load(weights_only=True) can be bypassed before 2.6 (CVE-2025-32434).
-SAFE_WEIGHTS_ONLY = (2, 6)
-#: A later advisory against the weights_only unpickler (CVE-2026-24747) is fixed from 2.10.
+#: The one threshold for reading pickle weights (doctor and the models' loader both use it): the
+#: weights_only unpickler can be bypassed before 2.6 (CVE-2025-32434) and has an advisory fixed in 2.10
+#: (CVE-2026-24747).
 HARDENED_WEIGHTS_ONLY = (2, 10)
 
 MISSING, BROKEN, STUB, INCOMPLETE, OK = "missing", "broken", "stub", "incomplete", "ok"

@@ -2,28 +2,19 @@
 
 ``model.safetensors`` (or its sharded index) is always preferred. ``pytorch_model.bin`` is read only by
 torch's weights-only unpickler, and only on a torch whose unpickler has no known bypass; otherwise the
-load is refused with the reason and the way out (convert to safetensors on a trusted machine).
+load is refused with the reason and the way out (convert to safetensors on a trusted machine). The torch
+threshold is :func:`codex_ml.utils.torch_checks.pickle_weights_allowed`, so ``codex-ml doctor`` agrees.
 """
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
-from codex_ml.errors import MalformedArtifactError
+from codex_ml.errors import MalformedArtifactError, UnsafeWeightsError
+from codex_ml.utils.torch_checks import HARDENED_WEIGHTS_ONLY, pickle_weights_allowed
 
 SAFETENSORS = ("model.safetensors", "model.safetensors.index.json")
 PICKLE = "pytorch_model.bin"
-#: CVE-2025-32434 (fixed in 2.6) and CVE-2026-24747 (fixed in 2.10) affect the weights-only unpickler.
-MIN_SAFE_TORCH = (2, 10)
-
-
-class UnsafeWeightsError(MalformedArtifactError):
-    """A weight file could only be loaded by running a pickle we cannot prove harmless."""
-
-
-def _torch_version(text: str) -> tuple[int, int]:
-    major, minor = (text.split("+")[0].split(".") + ["0"])[:2]
-    return int(major), int("".join(ch for ch in minor if ch.isdigit()) or 0)
 
 
 def weights_file(directory: Path) -> Path:
@@ -40,11 +31,12 @@ def load_pickle_state_dict(path: Path) -> dict:
     """Read ``pytorch_model.bin`` with ``torch.load(weights_only=True)``, or refuse and say why."""
     import torch
 
-    if _torch_version(torch.__version__) < MIN_SAFE_TORCH:
+    if not pickle_weights_allowed(torch.__version__):
+        minimum = ".".join(map(str, HARDENED_WEIGHTS_ONLY))
         raise UnsafeWeightsError(
             f"{path}: refusing to unpickle weights with torch {torch.__version__}; its weights-only unpickler has "
-            f"known bypasses (needs torch>={'.'.join(map(str, MIN_SAFE_TORCH))}). Upgrade torch, or convert the file "
-            "to model.safetensors on a trusted machine."
+            f"known bypasses (needs torch>={minimum}). Upgrade torch, or convert the file to model.safetensors on "
+            "a trusted machine."
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
