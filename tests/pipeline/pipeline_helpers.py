@@ -13,8 +13,10 @@ ENTRY_POINTS = {"module": [sys.executable, "-m", "codex_ml.cli"], "script": [str
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """The test's environment (CODEX_ML_* already cleaned by the autouse fixture) plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_") or k == "CODEX_ML_PROJECT_ROOT"}
+    """The test's environment (CODEX_ML_* already cleaned by the autouse fixture; its project root and
+    private hash cache kept, so runs never write the user's ~/.cache) plus ``extra``."""
+    keep = ("CODEX_ML_PROJECT_ROOT", "CODEX_ML_CACHE_DIR")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_") or k in keep}
     env.update(extra)
     env.setdefault("CODEX_ML_PLUGIN_CACHE", "0")
     return env
