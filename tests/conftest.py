@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # make tests/guards.py importable as `guards`
+
+# Caches (plugin discovery, artefact digests) of this test session, subprocesses included, stay private.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="codex-ml-test-cache-")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from codex_ml.io import atomic_write_json
+from codex_ml.utils.cache_dir import CACHE_DIR_VAR, cache_root
 
-CACHE_DIR_VAR = "CODEX_ML_CACHE_DIR"
 CACHE_FILE = "hashes.json"
 #: Files modified less than this many seconds ago are hashed but not remembered.
 RACY_SECONDS = 2.0
@@ -24,12 +24,8 @@ _CHUNK = 1 << 20
 
 
 def cache_dir() -> Path:
-    """``$CODEX_ML_CACHE_DIR``, else ``$XDG_CACHE_HOME/codex-ml``, else ``~/.cache/codex-ml``."""
-    explicit = os.environ.get(CACHE_DIR_VAR)
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path("~/.cache").expanduser()) / "codex-ml"
+    """The folder holding ``hashes.json`` (see :func:`codex_ml.utils.cache_dir.cache_root`)."""
+    return cache_root()
 
 
 def _key(path: Path) -> str:

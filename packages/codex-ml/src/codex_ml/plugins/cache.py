@@ -21,9 +21,9 @@ from typing import Any, Iterable
 
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.plugins.spec import ComponentSpec
+from codex_ml.utils.cache_dir import CACHE_DIR_VAR, cache_root
 
 CACHE_VAR = "CODEX_ML_PLUGIN_CACHE"
-CACHE_DIR_VAR = "CODEX_ML_CACHE_DIR"
 FORMAT = 1
 
 
@@ -32,11 +32,7 @@ def enabled() -> bool:
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get(CACHE_DIR_VAR)
-    if explicit:
-        return Path(explicit).expanduser() / "plugins"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "codex-ml" / "plugins"
+    return cache_root() / "plugins"
 
 
 def _mtime(path: str) -> int | None:
