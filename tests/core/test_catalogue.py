@@ -53,3 +53,9 @@ def test_every_catalogue_variable_is_documented_in_the_catalogue_page():
 def test_docs_table_is_generated_from_the_catalogue():
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_catalogue.py"), "--check"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_tox_coverage_gate_follows_the_documented_precedence():
+    tox = (ROOT / "tox.ini").read_text()
+    assert "--cov-fail-under={env:COVERAGE_MIN:{env:COV_FAIL_UNDER:85}}" in tox
+    assert "[testenv:coverage]\nbase = testenv:py311-full" in tox
