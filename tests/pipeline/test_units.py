@@ -134,3 +134,11 @@ def test_progress_bars_only_on_a_terminal(monkeypatch):
     assert list(progress.progress([1, 2], total=2, desc="x", quiet=False)) == [1, 2]
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     assert progress.wanted(quiet=False) and not progress.wanted(quiet=True)
+
+
+def test_a_users_searchpath_extends_the_installed_one(tmp_path):
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "mine.yaml").write_text("# @package model\nplugin: offline:tiny-sequence\nname: null\npath: null\n")
+    composed = compose_config("config", [f"hydra.searchpath=[file://{tmp_path}]", "model=mine", "data=offline/tiny_corpus"])
+    assert composed.config["model"]["plugin"] == "offline:tiny-sequence"
+    assert composed.config["dataset_loader"]["plugin"] == "offline:tiny-corpus"  # installed fragments still found

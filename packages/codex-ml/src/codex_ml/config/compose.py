@@ -33,9 +33,24 @@ class Composed:
         return yaml.safe_dump(self.config, sort_keys=False, default_flow_style=False)
 
 
-def _searchpath_override(sources: list[ConfigSource]) -> str:
-    quoted = ",".join("'" + s.url.replace("'", "\\'") + "'" for s in sources)
+def _searchpath_override(sources: list[ConfigSource], user_entries: list[str]) -> str:
+    urls = [*user_entries, *(s.url for s in sources)]
+    quoted = ",".join("'" + url.replace("'", "\\'") + "'" for url in urls)
     return f"hydra.searchpath=[{quoted}]"
+
+
+def split_user_searchpath(overrides: list[str]) -> tuple[list[str], list[str]]:
+    """Take a user's ``hydra.searchpath=[...]`` out of the overrides so it extends, not replaces, the
+    installed distributions' paths. Returns (other overrides, the user's entries)."""
+    kept: list[str] = []
+    entries: list[str] = []
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if sep and key.lstrip("+~") == "hydra.searchpath":
+            entries += [item.strip().strip("'\"") for item in value.strip().strip("[]").split(",") if item.strip()]
+        else:
+            kept.append(override)
+    return kept, entries
 
 
 def _compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSource]):
@@ -44,9 +59,10 @@ def _compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSou
 
     main = _main_source(config_name, sources)
     rest = [s for s in sources if s is not main]
+    overrides, user_entries = split_user_searchpath(overrides)
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(main.directory), version_base="1.3", job_name="codex-ml"):
-        return compose(config_name=config_name, overrides=[*overrides, _searchpath_override(rest)],
+        return compose(config_name=config_name, overrides=[*overrides, _searchpath_override(rest, user_entries)],
                        return_hydra_config=True)
 
 
