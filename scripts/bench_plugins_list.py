@@ -57,7 +57,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--plugins", type=int, default=200)
     args = parser.parse_args()
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_")}
+    # Byte-code caching stays on, as for any pip-installed package: the warm-up run writes the .pyc files.
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CODEX_ML_") and k != "PYTHONDONTWRITEBYTECODE"}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp)
