@@ -96,3 +96,17 @@ def test_pickle_weights_policy(version, allowed):
 def test_parse_version():
     assert torch_checks.parse_version("2.13.0+cpu") == (2, 13)
     assert torch_checks.parse_version("nightly") is None
+
+
+def test_building_a_torch_component_on_a_stub_torch_explains_instead_of_crashing(tmp_path):
+    probe = (
+        "from codex_ml.plugins.registries import models\n"
+        "models.register('test:needs-torch', 'torch.nn:Linear', requires=('torch',))\n"
+        "try:\n"
+        "    models.resolve_and_instantiate('test:needs-torch')\n"
+        "except ImportError as exc:\n"
+        "    print('REFUSED', exc)\n"
+    )
+    result = run_python(["-c", probe], site=fake_torch_site(tmp_path))
+    assert "REFUSED test:needs-torch needs a complete torch" in result.stdout, result.stdout + result.stderr
+    assert "is a stub" in result.stdout and "download.pytorch.org/whl/cpu" in result.stdout

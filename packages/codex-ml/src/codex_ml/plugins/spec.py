@@ -90,6 +90,14 @@ class ComponentSpec:
             raise MissingDependencyError(
                 f"{self.name} needs {', '.join(missing)}, which is not installed: {self.install_hint()}"
             )
+        if "torch" in self.requires:
+            # find_spec cannot tell a stub or partial torch from a real one; the implementation is about
+            # to import torch anyway, so check it properly now rather than fail deep inside.
+            from codex_ml.utils.torch_checks import check_torch
+
+            status = check_torch()
+            if not status.ok:
+                raise MissingDependencyError(f"{self.name} needs a complete torch: {status.describe()}")
         if not isinstance(self.target, str):
             return self.target
         module_name, _, attr_path = self.target.partition(":")
