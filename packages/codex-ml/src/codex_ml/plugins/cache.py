@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from codex_ml.artifacts.spec import ArtifactSpec
+from codex_ml.plugins.manager import PluginRecord
 from codex_ml.plugins.spec import ComponentSpec
 from codex_ml.utils.cache_dir import CACHE_DIR_VAR, cache_root
 
@@ -68,6 +69,19 @@ def environment_key(disabled: Iterable[str]) -> str:
     return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:32]
 
 
+_RECORD_FIELDS = ("name", "distribution", "version", "value", "status", "error", "location")
+
+
+def record_to_dict(record: PluginRecord) -> dict[str, Any]:
+    return {**{k: getattr(record, k) for k in _RECORD_FIELDS}, "components": [spec_to_dict(s) for s in record.components]}
+
+
+def records(document: dict[str, Any]) -> list[PluginRecord]:
+    """The plugin records of a cached document."""
+    return [PluginRecord(**{**data, "components": [spec_from_dict(c) for c in data["components"]]})
+            for data in document["plugins"]]
+
+
 def spec_to_dict(spec: ComponentSpec) -> dict[str, Any]:
     data = asdict(spec)
     data["requires"] = list(spec.requires)
@@ -96,13 +110,13 @@ def load(key: str) -> dict[str, Any] | None:
     return document
 
 
-def store(key: str, plugins: list[dict[str, Any]], watched: Iterable[str]) -> None:
+def store(key: str, plugins: list[PluginRecord], watched: Iterable[str]) -> None:
     if not enabled():
         return
     throwaway = Path(sys.prefix).resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
     if throwaway and not os.environ.get(CACHE_DIR_VAR):
         return
-    document = {"format": FORMAT, "plugins": plugins, "watched": {path: _mtime(path) for path in sorted(set(watched))}}
+    document = {"format": FORMAT, "plugins": [record_to_dict(r) for r in plugins], "watched": {path: _mtime(path) for path in sorted(set(watched))}}
     try:
         from codex_ml.io import atomic_write_json
 

@@ -12,7 +12,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Iterable
+from typing import Any, Iterable
 
 import pluggy
 
@@ -70,7 +70,8 @@ class PluginHost:
         if entry_points is None:
             entry_points = metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
         seen: set[tuple[str, str]] = set()
-        for (dist_name, version), ep in sorted(((_identity(ep), ep) for ep in entry_points), key=lambda item: (_canonical(item[0][0]), item[1].name)):
+        for meta, ep in sorted(((_metadata(ep), ep) for ep in entry_points), key=_load_order):
+            dist_name, version = _identity(meta)
             key = (_canonical(dist_name), ep.name)
             if key in seen:  # the same distribution reached through two sys.path entries
                 continue
@@ -80,7 +81,7 @@ class PluginHost:
             if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
                 record.status = "disabled"
                 continue
-            incompatibility = api_incompatibility(ep)
+            incompatibility = api_incompatibility(meta)
             if incompatibility:
                 record.status, record.error = "incompatible", incompatibility
                 continue
@@ -115,8 +116,7 @@ class PluginHost:
                 self.pm.unregister(module)
             return
         record.components = specs
-        for spec in specs:
-            self._components[spec.kind].setdefault(spec.name, []).append(spec)
+        self._index(specs)
 
     def _watch(self, module_names: set[str]) -> None:
         for name in module_names:
@@ -127,7 +127,11 @@ class PluginHost:
     def add_record(self, record: PluginRecord) -> None:
         """Adopt a record (and its components) discovered earlier, e.g. from the listing cache."""
         self.plugins.append(record)
-        for spec in record.components:
+        self._index(record.components)
+
+    def _index(self, specs: list[ComponentSpec]) -> None:
+        """Make ``specs`` findable by kind and name; a second registration of a name is kept as a conflict."""
+        for spec in specs:
             self._components[spec.kind].setdefault(spec.name, []).append(spec)
 
     def _unknown_hooks(self, module: object) -> list[str]:
@@ -184,27 +188,36 @@ def unknown_name_message(kind_label: str, name: str, available: list[str]) -> st
     return f"unknown {kind_label} {name!r}.{hint} Available: {listing}"
 
 
-def _identity(ep: metadata.EntryPoint) -> tuple[str, str]:
-    """(distribution name, version) from one parse of the distribution's metadata."""
+def _metadata(ep: metadata.EntryPoint) -> Any:
+    """The plugin distribution's metadata, parsed once and shared by every check below (None if unknown)."""
     dist = getattr(ep, "dist", None)
-    if dist is None:
+    return dist.metadata if dist is not None else None
+
+
+def _identity(meta: Any) -> tuple[str, str]:
+    """(distribution name, version)."""
+    if meta is None:
         return ("<unknown>", "")
-    meta = dist.metadata
     return (meta["Name"] or "<unknown>", meta["Version"] or "")
 
 
-def api_incompatibility(ep: metadata.EntryPoint) -> str | None:
+def _load_order(item: tuple[Any, metadata.EntryPoint]) -> tuple[str, str]:
+    """Load plugins in a stable order (distribution, then entry-point name), whatever the file system says."""
+    meta, ep = item
+    return (_canonical(_identity(meta)[0]), ep.name)
+
+
+def api_incompatibility(meta: Any) -> str | None:
     """Why the plugin's requirement on codex-ml excludes the installed core, or None.
 
     Read from the plugin distribution's metadata (``Requires-Dist``), before anything is imported; a
     plugin that states no range is taken as compatible.
     """
-    dist = getattr(ep, "dist", None)
-    if dist is None:
+    if meta is None:
         return None
     from codex_ml.versions import CORE_DISTRIBUTION, core_version
 
-    for line in dist.metadata.get_all("Requires-Dist") or []:
+    for line in meta.get_all("Requires-Dist") or []:
         from packaging.requirements import InvalidRequirement, Requirement
 
         try:
@@ -219,7 +232,7 @@ def api_incompatibility(ep: metadata.EntryPoint) -> str | None:
         if installed == "unknown" or requirement.specifier.contains(installed, prereleases=True):
             return None
         return (f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but {CORE_DISTRIBUTION} {installed} "
-                f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {dist.metadata['Name']} "
+                f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {_identity(meta)[0]} "
                 f"made for it, or a matching {CORE_DISTRIBUTION}")
     return None
 
@@ -273,23 +286,15 @@ def get_listing_host(refresh: bool = False) -> PluginHost:
     if document is None:
         host = PluginHost()
         host.load_entry_points(disabled=disabled)
-        cache.store(key, [_record_to_dict(r) for r in host.plugins], host.watched_files)
+        cache.store(key, host.plugins, host.watched_files)
         return host
     host = PluginHost()
     strict = _truthy(os.environ.get(STRICT_VAR))
-    for data in document["plugins"]:
-        record = PluginRecord(**{**data, "components": [cache.spec_from_dict(c) for c in data["components"]]})
+    for record in cache.records(document):
         host.add_record(record)
         if strict:
             raise_if_failed(record)
     return host
-
-
-def _record_to_dict(record: PluginRecord) -> dict:
-    from codex_ml.plugins import cache
-
-    return {**{k: getattr(record, k) for k in ("name", "distribution", "version", "value", "status", "error", "location")},
-            "components": [cache.spec_to_dict(spec) for spec in record.components]}
 
 
 def reset_host(host: PluginHost | None = None) -> None:
