@@ -20,12 +20,29 @@ from codex_ml.versions import CORE_DISTRIBUTION, core_version
 LIST_SCHEMA_VERSION = 1
 
 
-def component_status(host: PluginHost, spec: ComponentSpec) -> str:
+def component_status(host: PluginHost, spec: ComponentSpec, missing: list[str] | None = None) -> str:
+    """``conflict``, ``missing-deps`` or ``ok``; pass ``missing`` when already computed."""
     if len(host.specs(spec.kind).get(spec.name, ())) > 1:
         return "conflict"
-    if spec.missing_requirements():
+    if spec.missing_requirements() if missing is None else missing:
         return "missing-deps"
     return "ok"
+
+
+def _component_entry(host: PluginHost, spec: ComponentSpec) -> dict:
+    missing = spec.missing_requirements()
+    return {
+        "name": spec.name,
+        "kind": spec.kind,
+        "distribution": spec.distribution,
+        "version": spec.version,
+        "status": component_status(host, spec, missing),
+        "summary": spec.summary,
+        "target": spec.target_ref,
+        "requires": list(spec.requires),
+        "extra": spec.extra,
+        "missing": missing,
+    }
 
 
 def _requires_text(spec: ComponentSpec) -> str:
@@ -57,21 +74,7 @@ def list_document(host: PluginHost, kinds: list[str]) -> dict:
             }
             for record in host.plugins
         ],
-        "components": [
-            {
-                "name": spec.name,
-                "kind": spec.kind,
-                "distribution": spec.distribution,
-                "version": spec.version,
-                "status": component_status(host, spec),
-                "summary": spec.summary,
-                "target": spec.target_ref,
-                "requires": list(spec.requires),
-                "extra": spec.extra,
-                "missing": spec.missing_requirements(),
-            }
-            for spec in _component_rows(host, kinds)
-        ],
+        "components": [_component_entry(host, spec) for spec in _component_rows(host, kinds)],
     }
 
 
@@ -102,6 +105,7 @@ def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
          _requires_text(spec), spec.summary)
         for spec in _component_rows(host, kinds)
     ]
+    conflicts = sorted({name for name, _, _, _, status, _, _ in rows if status == "conflict"})
     if rows:
         click.echo(render(("NAME", "KIND", "DISTRIBUTION", "VERSION", "STATUS", "REQUIRES", "SUMMARY"), rows))
     else:
@@ -113,7 +117,6 @@ def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
             ("PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "DETAIL"),
             [(r.name, r.distribution, r.version, r.status, r.error or "") for r in problems],
         ))
-    conflicts = sorted({spec.name for spec in _component_rows(host, kinds) if component_status(host, spec) == "conflict"})
     if conflicts:
         click.echo(f"\nConflicting names (resolving them is an error until one distribution is removed or disabled): {', '.join(conflicts)}")
 
