@@ -12,6 +12,14 @@ from codex_ml.versions import core_version
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 
 
+def _supported_core_range(version: str) -> str:
+    """The codex-ml range a new plugin targets: this core's release line (its minor while 0.x)."""
+    major, minor = (version.split(".") + ["0", "0"])[:2] if version != "unknown" else ("0", "1")
+    if major == "0":
+        return f">=0.{minor},<0.{int(minor) + 1}"
+    return f">={major}.{minor},<{int(major) + 1}"
+
+
 def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None = None) -> Path:
     """Create ``directory/name`` holding a plugin distribution with one component of ``kind``."""
     if not _NAME.match(name):
@@ -24,8 +32,7 @@ def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None
     namespace = package.removeprefix("codex_ml_") or package
     component = component or f"{namespace.replace('_', '-')}:{KINDS[kind].replace(' ', '-').lower()}"
     class_name, implementation, suite, attributes = COMPONENTS[kind]
-    major, minor = (core_version().split(".") + ["0", "0"])[:2] if core_version() != "unknown" else ("0", "1")
-    supported = f">={major}.{minor},<{major}.{int(minor) + 1}" if major == "0" else f">={major}.{minor},<{int(major) + 1}"
+    supported = _supported_core_range(core_version())
     files = {
         "pyproject.toml": f'''[build-system]
 requires = ["hatchling>=1.18"]
