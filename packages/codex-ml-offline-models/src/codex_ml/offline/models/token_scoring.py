@@ -19,6 +19,7 @@ run whole (still batched and length-sorted) and only the continuation positions 
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,6 +52,9 @@ class TokenScorer:
         head = module.get_output_embeddings() if callable(getattr(module, "get_output_embeddings", None)) else None
         self._split = base is not None and base is not module and head is not None
         self._base, self._head = (base, head) if self._split else (None, None)
+        # transformers 5 renamed ``past_key_values`` to ``cache`` (the old name still works, with a warning)
+        self._cache_arg = "cache" if self._split and "cache" in inspect.signature(base.forward).parameters \
+            else "past_key_values"
 
     @property
     def device(self) -> torch.device:
@@ -126,7 +130,7 @@ class TokenScorer:
         flat = [(g, r) for g, group in enumerate(members) for r in group]
         tails = [r.continuation[:-1] for _, r in flat]
         if any(tails):
-            cache = out.past_key_values
+            cache = getattr(out, "cache", None) or out.past_key_values
             owner = torch.tensor([g for g, _ in flat], device=self.device)
             cache.batch_select_indices(owner)
             ids = self._padded([t if t else (PAD_ID,) for t in tails])
@@ -136,8 +140,8 @@ class TokenScorer:
             mask[:, ctx_ids.shape[1]:] = 1
             offsets = torch.tensor([lengths[g] for g, _ in flat], device=self.device)
             positions = offsets[:, None] + torch.arange(ids.shape[1], device=self.device)[None, :]
-            hidden = self._base(input_ids=ids, past_key_values=cache, attention_mask=mask, position_ids=positions,
-                                use_cache=True).last_hidden_state
+            hidden = self._base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                                **{self._cache_arg: cache}).last_hidden_state
         states = []
         for row, (g, request) in enumerate(flat):
             states.append(last[g:g + 1])
