@@ -147,3 +147,17 @@ def test_minilm_without_a_kv_cache_scores_the_same_as_its_plain_computation():
     for (context, continuation), (value, _) in zip(requests, mini.loglikelihood(requests)):
         pair = RequestEncoder(mini.tokenizer).pair(context, continuation)
         assert value == pytest.approx(reference(mini, pair.context, pair.continuation)[0], abs=TOL)
+
+
+from codex_ml.testing import ScoringModelConformance  # noqa: E402
+
+
+class TestGPT2ScoringContract(ScoringModelConformance):
+    component = "offline:gpt2"
+
+    @pytest.fixture(autouse=True)
+    def _directory(self, gpt2_dir):
+        self.path = gpt2_dir
+
+    def build(self, **overrides):
+        return super().build(path=self.path, batch_size=3, **overrides)

@@ -8,7 +8,8 @@ Fixtures (available in any pytest run where codex-ml is installed):
   the same path installed plugins take, and returns its record.
 
 Conformance suites (subclass one per component and set its attributes):
-:class:`TokenizerConformance`, :class:`ModelConformance`, :class:`DatasetConformance`,
+:class:`TokenizerConformance`, :class:`ModelConformance`, :class:`ScoringModelConformance` (a model that
+implements the evaluation requests), :class:`DatasetConformance`,
 :class:`MetricConformance`, :class:`TrainerConformance`, :class:`RewardModelConformance`,
 :class:`RLAgentConformance`.
 """
@@ -25,6 +26,7 @@ _EXPORTS = {
     "ModelConformance": "conformance",
     "RLAgentConformance": "conformance",
     "RewardModelConformance": "conformance",
+    "ScoringModelConformance": "conformance",
     "TokenizerConformance": "conformance",
     "TrainerConformance": "conformance",
     "isolated_host": "host",
