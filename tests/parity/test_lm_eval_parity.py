@@ -15,14 +15,13 @@ import json
 import os
 
 import pytest
-
 from guards import require
 
 require("transformers")
 lm_eval = pytest.importorskip("lm_eval")
 
-from codex_ml.offline.data.evalset import read_evalset  # noqa: E402
-from codex_ml.pipeline.scoring import EvaluationSettings, score_samples  # noqa: E402
+from codex_ml.offline.data.evalset import read_evalset
+from codex_ml.pipeline.scoring import EvaluationSettings, score_samples
 
 TOL = 1e-4
 LONG = "The protocol calls this method when the transport is ready to accept more data. " * 4

@@ -6,7 +6,6 @@ import json
 import math
 
 import pytest
-
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.offline.data.evalset import read_evalset
 from codex_ml.pipeline import lm_metrics

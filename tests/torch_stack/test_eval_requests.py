@@ -7,13 +7,12 @@ continuation positions only) is checked against something that could disagree wi
 from guards import require
 
 require("transformers")
-import torch  # noqa: E402
+import random
 
-import random  # noqa: E402
-
-import pytest  # noqa: E402
-from codex_ml.interfaces import ScoringModel  # noqa: E402
-from codex_ml.offline.models.lm_requests import RequestEncoder, ScoringRequestError, rolling_windows  # noqa: E402
+import pytest
+import torch
+from codex_ml.interfaces import ScoringModel
+from codex_ml.offline.models.lm_requests import RequestEncoder, ScoringRequestError, rolling_windows
 
 TOL = 1e-5
 
@@ -149,7 +148,7 @@ def test_minilm_without_a_kv_cache_scores_the_same_as_its_plain_computation():
         assert value == pytest.approx(reference(mini, pair.context, pair.continuation)[0], abs=TOL)
 
 
-from codex_ml.testing import ScoringModelConformance  # noqa: E402
+from codex_ml.testing import ScoringModelConformance
 
 
 class TestGPT2ScoringContract(ScoringModelConformance):
