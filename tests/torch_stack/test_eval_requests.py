@@ -97,7 +97,10 @@ def test_a_long_document_totals_the_sum_over_its_windows(model):
 REQUESTS = [("The answer is", " yes"), ("The answer is", " no"), ("The answer is", " maybe not"),
             ("Return a new", " transport that the protocol should use."), ("", "hello"), ("x ", "y"),
             ("long context " * 30, " which is truncated from the left"), ("Q: what is it?\nA:", " a test"),
-            ("Q: what is it?\nA:", " nothing at all"), ("The answer is", " yes indeed")]
+            ("Q: what is it?\nA:", " nothing at all"), ("The answer is", " yes indeed"),
+            # one shared context, continuations of very different lengths: scored in several chunks
+            ("Shared context", " a"), ("Shared context", " a much longer choice with many more tokens than the others"),
+            ("Shared context", " mid length one"), ("Shared context", " medium")]
 
 
 def test_batched_scoring_matches_the_plain_computation_in_the_order_given(model):

@@ -19,6 +19,7 @@ run whole (still batched and length-sorted) and only the continuation positions 
 """
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Sequence
 from typing import Any
@@ -76,7 +77,7 @@ class TokenScorer:
                 batch = single[start:start + self.batch_size]
                 for index, value in zip(batch, self._score_whole([fitted[i] for i in batch])):
                     results[index] = value
-            shared.sort(key=lambda g: (-(len(g[0]) + max(len(fitted[i].continuation) for i in g[1])), g[1][0]))
+            shared.sort(key=lambda g: (-len(g[0]), g[1][0]))  # continuations are re-sorted inside each batch
             for batch in self._group_batches(shared):
                 contexts = [ctx for ctx, _ in batch]
                 members = [[fitted[i] for i in m] for _, m in batch]
@@ -122,33 +123,38 @@ class TokenScorer:
         return _sum_by_request(logits, [r.continuation for r in requests])
 
     def _score_shared(self, contexts: Sequence[tuple[int, ...]], members: Sequence[Sequence[TokenRequest]]):
-        """Contexts once (keeping their KV cache), then every continuation on a copy of its context's cache."""
+        """Contexts once (keeping their KV cache), then every continuation on a copy of its context's cache.
+
+        Continuations run in chunks of similar length (longest first), so one long choice does not pad
+        every other row of the batch to its length."""
         ctx_ids = self._padded(contexts)
         out = self._base(input_ids=ctx_ids, use_cache=True)
         lengths = [len(c) for c in contexts]
         last = out.last_hidden_state[range(len(contexts)), [n - 1 for n in lengths]]  # predicts each first token
         flat = [(g, r) for g, group in enumerate(members) for r in group]
-        tails = [r.continuation[:-1] for _, r in flat]
-        if any(tails):
-            cache = getattr(out, "cache", None) or out.past_key_values
-            owner = torch.tensor([g for g, _ in flat], device=self.device)
-            cache.batch_select_indices(owner)
-            ids = self._padded([t if t else (PAD_ID,) for t in tails])
-            mask = torch.zeros(len(flat), ctx_ids.shape[1] + ids.shape[1], dtype=torch.long, device=self.device)
-            for row, (g, _) in enumerate(flat):
-                mask[row, :lengths[g]] = 1
-            mask[:, ctx_ids.shape[1]:] = 1
-            offsets = torch.tensor([lengths[g] for g, _ in flat], device=self.device)
+        tails = {row: r.continuation[:-1] for row, (_, r) in enumerate(flat) if len(r.continuation) > 1}
+        chunks = list(_similar_lengths(sorted(tails, key=lambda row: (-len(tails[row]), row)), tails))
+        cache = getattr(out, "cache", None) or out.past_key_values
+        hidden: dict[int, torch.Tensor] = {}
+        for number, chunk in enumerate(chunks):
+            owned = cache if number == len(chunks) - 1 else copy.deepcopy(cache)
+            owned.batch_select_indices(torch.tensor([flat[row][0] for row in chunk], device=self.device))
+            ids = self._padded([tails[row] for row in chunk])
+            mask = torch.ones(len(chunk), ctx_ids.shape[1] + ids.shape[1], dtype=torch.long, device=self.device)
+            for i, row in enumerate(chunk):
+                mask[i, lengths[flat[row][0]]:ctx_ids.shape[1]] = 0  # the padding after a shorter context
+            offsets = torch.tensor([lengths[flat[row][0]] for row in chunk], device=self.device)
             positions = offsets[:, None] + torch.arange(ids.shape[1], device=self.device)[None, :]
-            hidden = self._base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                                **{self._cache_arg: cache}).last_hidden_state
-        states = []
-        for row, (g, request) in enumerate(flat):
-            states.append(last[g:g + 1])
-            if len(request.continuation) > 1:
-                states.append(hidden[row, :len(request.continuation) - 1])
-        logits = self._head(torch.cat(states))
-        values = _sum_by_request(logits, [r.continuation for _, r in flat])
+            states = self._base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                                **{self._cache_arg: owned}).last_hidden_state
+            for i, row in enumerate(chunk):
+                hidden[row] = states[i, :len(tails[row])]
+        pieces = []
+        for row, (g, _) in enumerate(flat):
+            pieces.append(last[g:g + 1])
+            if row in hidden:
+                pieces.append(hidden[row])
+        values = _sum_by_request(self._head(torch.cat(pieces)), [r.continuation for _, r in flat])
         out_values, start = [], 0
         for group in members:
             out_values.append(values[start:start + len(group)])
@@ -156,12 +162,25 @@ class TokenScorer:
         return out_values
 
 
+def _similar_lengths(rows: Sequence[int], tails: dict[int, Sequence[int]]):
+    """Consecutive runs of ``rows`` (sorted longest first) whose lengths stay above 2/3 of the run's first."""
+    chunk: list[int] = []
+    for row in rows:
+        if chunk and 3 * len(tails[row]) < 2 * len(tails[chunk[0]]):
+            yield chunk
+            chunk = []
+        chunk.append(row)
+    if chunk:
+        yield chunk
+
+
 def _sum_by_request(logits: torch.Tensor, continuations: Sequence[Sequence[int]]) -> list[tuple[float, bool]]:
     """Rows of ``logits`` are the continuation positions of every request, concatenated in order."""
-    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    logits = logits.float()
     targets = torch.tensor([t for cont in continuations for t in cont], device=logits.device)
-    picked = logprobs.gather(1, targets[:, None])[:, 0]
-    greedy = logprobs.argmax(dim=-1) == targets
+    # log p(target) = logit - logsumexp(logits): the log-softmax, without writing it out for the whole vocabulary
+    picked = logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+    greedy = logits.argmax(dim=-1) == targets
     results, start = [], 0
     for cont in continuations:
         end = start + len(cont)
