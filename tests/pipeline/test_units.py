@@ -10,7 +10,7 @@ from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
 from codex_ml.config.errors import ConfigError
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.pipeline.evalset import EvalSet
+from codex_ml.formats.evalset import EvalSet
 from codex_ml.plugins.registries import metrics
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import collect_seeds

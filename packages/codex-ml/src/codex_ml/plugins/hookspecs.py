@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 import pluggy
-
 from codex_ml import kinds
 from codex_ml.kinds.declaration import DerivedView, Kind
 
