@@ -6,6 +6,7 @@ import sys
 from typing import Protocol, runtime_checkable
 
 import pytest
+
 from codex_ml import kinds
 from codex_ml.kinds import Kind
 from codex_ml.plugins import hookimpl, hookspecs

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+
 from codex_ml.plugins.spec import load_target
 
 

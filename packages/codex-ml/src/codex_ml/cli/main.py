@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import click
+
 from codex_ml.cli.errors import run
 from codex_ml.errors import PluginLoadError
 from codex_ml.plugins.spec import load_target

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 import pluggy
+
 from codex_ml import kinds
 from codex_ml.kinds.declaration import DerivedView, Kind
 
@@ -66,9 +67,10 @@ def config_searchpath() -> str | None:
     """Return where this distribution's Hydra config fragments live, or ``None``.
 
     Either a directory (absolute path or ``file://`` URL) or ``pkg://package.path``. The directory
-    holds ``<group>/offline/<name>.yaml`` files for the groups ``model``, ``tokenizer``, ``data``,
-    ``training``, ``metrics``, ``reward_model``, ``rl_agent`` and ``interfaces``; ``codex-ml train`` and
-    ``codex-ml evaluate`` add it to the search path, so installing the distribution adds its fragments.
+    holds ``<group>/<namespace>/<name>.yaml`` files, ``<group>`` being a kind's config group (see
+    :mod:`codex_ml.kinds`) or ``interfaces``, and may hold presets (primary configs) at other paths;
+    ``codex-ml train`` and ``codex-ml evaluate`` add it to the search path, so installing the
+    distribution adds its fragments.
     """
 
 

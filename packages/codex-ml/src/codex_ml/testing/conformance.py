@@ -146,21 +146,35 @@ class MetricConformance(Conformance):
         raise AssertionError("predictions and targets of different lengths must raise ValueError, not truncate")
 
 
+class _EchoModel:
+    """The model a trainer is fitted on when the suite names none: answers with the prompt."""
+
+    def generate(self, prompt: str) -> str:
+        return prompt
+
+
 class TrainerConformance(Conformance):
-    """Fits the trainer on a model and dataset named here (or built by the ``build_*`` methods)."""
+    """Fits the trainer on a model and dataset named here (or built by the ``build_*`` methods).
+
+    Without names, the trainer is fitted on a model that echoes its prompt and three text records, so
+    the suite needs no other distribution installed.
+    """
 
     kind = "trainers"
-    model: ClassVar[str] = "offline:tiny-sequence"
-    dataset: ClassVar[str] = "offline:tiny-corpus"
-    tokenizer: ClassVar[str | None] = "offline:tiny-vocab"
+    #: Registered names of the model, dataset and tokenizer to fit with; None uses the stand-ins above.
+    model: ClassVar[str | None] = None
+    dataset: ClassVar[str | None] = None
+    tokenizer: ClassVar[str | None] = None
     #: Settings the trainer must honour; ``max_steps`` and ``log_interval`` are checked when present.
     kwargs: ClassVar[Mapping[str, Any]] = {"max_steps": 3, "log_interval": 2}
 
     def build_model(self) -> Any:
-        return REGISTRIES["models"].resolve_and_instantiate(self.model)
+        return REGISTRIES["models"].resolve_and_instantiate(self.model) if self.model else _EchoModel()
 
     def build_dataset(self) -> Any:
-        return REGISTRIES["datasets"].resolve_and_instantiate(self.dataset)
+        if self.dataset:
+            return REGISTRIES["datasets"].resolve_and_instantiate(self.dataset)
+        return ["the first record", "a second one", "and a third"]
 
     def build_tokenizer(self) -> Any:
         return REGISTRIES["tokenizers"].resolve_and_instantiate(self.tokenizer) if self.tokenizer else None
