@@ -76,13 +76,13 @@ def config_searchpath() -> str | None:
 
 @hookspec
 def register_commands(cli: click.Group) -> None:
-    """Add Click commands or groups to ``codex-ml``: ``cli.add_command(command)``.
+    """Add Click commands or groups to ``codex-ml``: ``cli.add_command(command)``, or
+    ``cli.add_to_group("catalogue", command)`` to extend a core group.
 
-    Called when the CLI starts, so keep it cheap: import nothing heavy here, and prefer
-    :class:`codex_ml.cli.lazy.LazyCommand` (or a command whose callback imports its implementation)
-    so ``codex-ml --help`` stays fast. A command name that is already taken is an error reported for
-    the plugin. To add subcommands to an existing group (``catalogue``), use
-    :func:`codex_ml.cli.lazy.subgroup`.
+    Called when the CLI needs plugin commands (a name that is not a core command, ``--help``, a core
+    group being used), so keep it cheap: import nothing heavy here and wrap each command in
+    :class:`codex_ml.cli.lazy.LazyCommand`, which imports it only when it runs. A name that is already
+    taken is refused with a warning naming the plugin.
     """
 
 
