@@ -87,3 +87,25 @@ def test_plugin_doctor_checks_run_and_a_broken_one_is_reported():
     errors = [f for f in findings if f.level == "error"]
     assert len(errors) == 1 and "acme's" in errors[0].message and "RuntimeError: boom" in errors[0].message
     assert {"transformers", "tokenizers", "safetensors"} <= {f.topic for f in findings}
+
+
+def test_only_extensible_core_groups_take_plugin_subcommands():
+    class Plugin:
+        @hookimpl
+        def register_commands(self, cli):
+            cli.add_to_group("plugins", hello)
+
+    with isolated_host() as host:
+        register_plugin(host, Plugin(), distribution="acme")
+        result = CliRunner().invoke(_fresh_cli(), ["--help"])
+    assert "acme adds 'hello' to 'plugins'; plugins may extend only catalogue" in result.output
+
+
+def test_core_commands_other_than_extensible_groups_do_not_ask_plugins():
+    group = _fresh_cli()
+    with click.Context(group) as ctx:
+        for name in ("plugins", "train", "doctor"):
+            assert group.get_command(ctx, name) is not None
+        assert not group._plugins_asked  # `plugins list` keeps using its discovery cache
+        group.get_command(ctx, "catalogue")
+        assert group._plugins_asked

@@ -3,6 +3,7 @@ theirs through the ``register_commands`` hook. ``codex-ml --help`` and ``codex-m
 free of torch, transformers and hydra."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Sequence
 
 import click
@@ -12,6 +13,9 @@ from codex_ml.errors import PluginLoadError
 from codex_ml.plugins.spec import load_target
 
 CORE_OWNER = "codex-ml"
+#: Core groups plugins may add subcommands to (``cli.add_to_group``). Other core commands never ask
+#: plugins, so ``plugins list`` keeps using its discovery cache.
+EXTENSIBLE_GROUPS = frozenset({"catalogue"})
 
 #: Subcommand name -> ("module:attr", one-line help shown by --help without importing the module).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,8 +53,9 @@ class LazyGroup(click.Group):
 
     def add_to_group(self, group: str, cmd: click.Command) -> None:
         """Add ``cmd`` to the core group ``group`` (e.g. ``catalogue``) when that group is used."""
-        if group not in LAZY_COMMANDS:
-            raise PluginLoadError(f"{self._owner} adds {cmd.name!r} to {group!r}, which is not a codex-ml command group")
+        if group not in EXTENSIBLE_GROUPS:
+            raise PluginLoadError(f"{self._owner} adds {cmd.name!r} to {group!r}; plugins may extend only "
+                                  f"{', '.join(sorted(EXTENSIBLE_GROUPS))}")
         cmd._codex_owner = self._owner  # type: ignore[attr-defined]
         self._group_additions.setdefault(group, []).append(cmd)
 
@@ -62,8 +67,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
             command = load_target(LAZY_COMMANDS[name][0])
-            self._ask_plugins()
-            if isinstance(command, click.Group):
+            if name in EXTENSIBLE_GROUPS and isinstance(command, click.Group):
+                self._ask_plugins()
+                command = copy.copy(command)  # the module's group stays as the core defines it
+                command.commands = dict(command.commands)
                 for extra in self._group_additions.get(name, ()):
                     if extra.name in command.commands:
                         _warn(f"{extra._codex_owner} adds {extra.name!r} to {name!r}, which already has it; ignored")  # type: ignore[attr-defined]
