@@ -24,5 +24,5 @@ KIND = Kind(
     protocol=Metric,
     config_group="metrics",
     suite="MetricConformance",
-    example=Example("ExactMatch", EXAMPLE_SOURCE, ''),
+    example=Example("ExactMatch", EXAMPLE_SOURCE),
 )

@@ -18,5 +18,5 @@ KIND = Kind(
     protocol=Model,
     config_group="model",
     suite="ModelConformance",
-    example=Example("ReverseModel", EXAMPLE_SOURCE, ''),
+    example=Example("ReverseModel", EXAMPLE_SOURCE),
 )

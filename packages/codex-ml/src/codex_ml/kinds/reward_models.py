@@ -21,5 +21,5 @@ KIND = Kind(
     protocol=RewardModel,
     config_group="reward_model",
     suite="RewardModelConformance",
-    example=Example("LengthReward", EXAMPLE_SOURCE, ''),
+    example=Example("LengthReward", EXAMPLE_SOURCE),
 )

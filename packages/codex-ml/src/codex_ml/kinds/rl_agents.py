@@ -37,5 +37,5 @@ KIND = Kind(
     protocol=RLAgent,
     config_group="rl_agent",
     suite="RLAgentConformance",
-    example=Example("RoundRobinAgent", EXAMPLE_SOURCE, ''),
+    example=Example("RoundRobinAgent", EXAMPLE_SOURCE),
 )
