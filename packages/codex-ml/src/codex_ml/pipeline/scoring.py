@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from codex_ml.errors import CodexMLError
+from codex_ml.formats.evalset import PERPLEXITY, TARGET, EvalSample
 from codex_ml.interfaces import ScoringModel
 from codex_ml.pipeline import lm_metrics
 from codex_ml.pipeline.components import ComponentConfigError
-from codex_ml.pipeline.evalset import PERPLEXITY, TARGET, EvalSample
 from codex_ml.pipeline.progress import progress
 
 METHODS = ("loglikelihood", "generate")

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
+from codex_ml.formats.evalset import EvalSample, as_samples
 from codex_ml.pipeline.components import Planned, build, plan_all
-from codex_ml.pipeline.evalset import EvalSample, as_samples
 from codex_ml.pipeline.scoring import EvaluationSettings, score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance

@@ -1,6 +1,6 @@
 """Evaluation sets in JSON Lines, and ``offline:tiny-eval``.
 
-One JSON object per line, in any of the formats of :mod:`codex_ml.pipeline.evalset` (prompt/target,
+One JSON object per line, in any of the formats of :mod:`codex_ml.formats.evalset` (prompt/target,
 prompt/choices/gold, text). Blank lines are skipped. Every problem (bad JSON, a bad sample, kinds that
 cannot be scored together) is reported with the file and line, when the set is loaded: before any
 model is.
@@ -19,8 +19,8 @@ from pathlib import Path
 from codex_ml.artifacts.files import read_text
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
+from codex_ml.formats.evalset import EvalSample, EvalSet, check_set
 from codex_ml.offline.data.plugin import TINY_EVAL
-from codex_ml.pipeline.evalset import EvalSample, EvalSet, check_set
 
 
 def read_evalset(path: str | os.PathLike[str]) -> EvalSet:

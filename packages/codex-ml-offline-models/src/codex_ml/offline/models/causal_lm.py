@@ -21,7 +21,6 @@ DEFAULT_BATCH_SIZE = 32
 
 
 class CausalLM:
-    trainable = True
 
     def __init__(self, module: Any, tokenizer: Any, *, family: str, source: Path | None = None,
                  batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None) -> None:
