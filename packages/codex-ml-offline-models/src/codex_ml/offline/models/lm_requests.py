@@ -49,6 +49,7 @@ class RequestEncoder:
         self.bos_token_id = bos if bos is not None else self.prefix_token_id
         self.add_bos = tokenizer_adds_bos(tokenizer) if add_bos_token is None else bool(add_bos_token)
         self._bos_text = _decode_special(tokenizer, self.prefix_token_id)
+        self._contexts: dict[str, list[int]] = {}
 
     def encode(self, text: str) -> list[int]:
         """``text`` as the model reads it: plain ids, BOS first when BOS is on and the text lacks it."""
@@ -71,7 +72,9 @@ class RequestEncoder:
         if moved:
             context, continuation = stripped, context[len(stripped):] + continuation
         whole = self.encode(context + continuation)
-        ctx = self.encode(context)
+        ctx = self._contexts.get(context)
+        if ctx is None:  # the choices of a question share its context: encode it once
+            ctx = self._contexts[context] = self.encode(context)
         return _checked(ctx, whole[len(ctx):], context, continuation)
 
     def rolling(self, text: str, max_length: int) -> list[TokenRequest]:

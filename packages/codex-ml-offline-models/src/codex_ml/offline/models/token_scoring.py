@@ -117,10 +117,9 @@ class TokenScorer:
             cols += range(first, len(seq))
         if self._split:
             hidden = self._base(input_ids=ids, use_cache=False).last_hidden_state
-            logits = self._head(hidden[rows, cols])
-        else:
-            logits = self.module(input_ids=ids).logits[rows, cols]
-        return _sum_by_request(logits, [r.continuation for r in requests])
+            return _sum_by_request(hidden[rows, cols], self._head, [r.continuation for r in requests])
+        logits = self.module(input_ids=ids).logits[rows, cols]
+        return _sum_by_request(logits, None, [r.continuation for r in requests])
 
     def _score_shared(self, contexts: Sequence[tuple[int, ...]], members: Sequence[Sequence[TokenRequest]]):
         """Contexts once (keeping their KV cache), then every continuation on a copy of its context's cache.
@@ -154,7 +153,7 @@ class TokenScorer:
             pieces.append(last[g:g + 1])
             if row in hidden:
                 pieces.append(hidden[row])
-        values = _sum_by_request(self._head(torch.cat(pieces)), [r.continuation for _, r in flat])
+        values = _sum_by_request(torch.cat(pieces), self._head, [r.continuation for _, r in flat])
         out_values, start = [], 0
         for group in members:
             out_values.append(values[start:start + len(group)])
@@ -174,17 +173,25 @@ def _similar_lengths(rows: Sequence[int], tails: dict[int, Sequence[int]]):
         yield chunk
 
 
-def _sum_by_request(logits: torch.Tensor, continuations: Sequence[Sequence[int]]) -> list[tuple[float, bool]]:
-    """Rows of ``logits`` are the continuation positions of every request, concatenated in order."""
-    logits = logits.float()
-    targets = torch.tensor([t for cont in continuations for t in cont], device=logits.device)
-    # log p(target) = logit - logsumexp(logits): the log-softmax, without writing it out for the whole vocabulary
-    picked = logits.gather(1, targets[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
-    greedy = logits.argmax(dim=-1) == targets
+#: Positions whose logits are computed at once: small enough to stay in cache, large enough to batch well.
+HEAD_CHUNK = 512
+
+
+def _sum_by_request(states: torch.Tensor, head: Any, continuations: Sequence[Sequence[int]]) -> list[tuple[float, bool]]:
+    """Rows of ``states`` are the continuation positions of every request, concatenated in order: hidden
+    states when ``head`` is given (the LM head is applied here, a chunk of positions at a time), else logits."""
+    targets = torch.tensor([t for cont in continuations for t in cont], device=states.device)
+    picked = torch.empty(len(targets), dtype=torch.float32, device=states.device)
+    greedy = torch.empty(len(targets), dtype=torch.bool, device=states.device)
+    for start in range(0, len(targets), HEAD_CHUNK):
+        end = start + HEAD_CHUNK
+        logits = (head(states[start:end]) if head is not None else states[start:end]).float()
+        # log p(target) = logit - logsumexp(logits): the log-softmax, without writing it out for the whole vocabulary
+        picked[start:end] = logits.gather(1, targets[start:end, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+        greedy[start:end] = logits.argmax(dim=-1) == targets[start:end]
     results, start = [], 0
     for cont in continuations:
         end = start + len(cont)
         results.append((float(picked[start:end].sum()), bool(greedy[start:end].all())))
         start = end
     return results
-
