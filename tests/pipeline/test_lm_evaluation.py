@@ -170,3 +170,24 @@ def test_the_tiny_stack_evaluates_a_multiple_choice_set_by_generation(tmp_path):
     results = read_json(tmp_path / "out" / "results.json")
     assert results["method"] == "generate" and results["n_correct"] == 1
     assert [s["target"] for s in read_jsonl(tmp_path / "out" / "samples.jsonl")] == ["offline world", "offline world"]
+
+
+def test_the_method_can_be_forced():
+    class Until(ScriptedScorer):
+        def generate_until(self, requests, **options):
+            self.calls.append(("generate_until", list(requests), options))
+            return [" a\n" for _ in requests]
+
+    model = Until()
+    result = score_samples(model, samples_of({"prompt": "p", "target": "a"}), {}, EvaluationSettings(method="generate"),
+                           quiet=True)
+    assert result["method"] == "generate" and result["rows"][0]["prediction"] == "a"
+    assert model.calls == [("generate_until", [("p", {"until": ["\n"], "max_gen_toks": 32})], {})]
+
+    class Generator:
+        def generate(self, prompt):
+            return "x"
+
+    with pytest.raises(EvaluationError, match="does not implement loglikelihood"):
+        score_samples(Generator(), samples_of({"prompt": "p", "target": "x"}), {},
+                      EvaluationSettings(method="loglikelihood"), quiet=True)
