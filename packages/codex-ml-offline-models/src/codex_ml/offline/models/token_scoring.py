@@ -28,6 +28,9 @@ import torch
 from codex_ml.offline.models.lm_requests import ScoringRequestError, TokenRequest
 
 PAD_ID = 0
+#: On a CPU, whole sequences are batched up to about this many padded tokens: bigger batches only add
+#: padding and cache misses there (a GPU keeps batching up to ``batch_size`` rows).
+CPU_BATCH_TOKENS = 2048
 
 
 def fit_window(request: TokenRequest, max_length: int) -> TokenRequest:
@@ -73,8 +76,7 @@ class TokenScorer:
         self.module.eval()
         with torch.inference_mode():
             single.sort(key=lambda i: (-(len(fitted[i].context) + len(fitted[i].continuation)), i))
-            for start in range(0, len(single), self.batch_size):
-                batch = single[start:start + self.batch_size]
+            for batch in self._whole_batches(single, fitted):
                 for index, value in zip(batch, self._score_whole([fitted[i] for i in batch])):
                     results[index] = value
             shared.sort(key=lambda g: (-len(g[0]), g[1][0]))  # continuations are re-sorted inside each batch
@@ -88,6 +90,25 @@ class TokenScorer:
         if missing:
             raise RuntimeError(f"internal error: request(s) {missing[:5]} were not scored")
         return results  # type: ignore[return-value]
+
+    def _whole_batches(self, order: Sequence[int], fitted: Sequence[TokenRequest]):
+        """Consecutive requests (sorted longest first) in batches of at most ``batch_size`` rows, cut early
+        when a row is under 2/3 of the batch's first (bounding the padding) and, on a CPU, when the batch
+        would exceed ``CPU_BATCH_TOKENS`` padded tokens (large activations fall out of cache)."""
+        budget = CPU_BATCH_TOKENS if self.device.type == "cpu" else None
+        batch: list[int] = []
+        width = 0
+        for index in order:
+            length = len(fitted[index].context) + len(fitted[index].continuation) - 1
+            if batch and (len(batch) == self.batch_size or 3 * length < 2 * width
+                          or (budget is not None and (len(batch) + 1) * width > budget)):
+                yield batch
+                batch = []
+            if not batch:
+                width = length
+            batch.append(index)
+        if batch:
+            yield batch
 
     def _group_batches(self, groups: list[tuple[tuple[int, ...], list[int]]]):
         """Consecutive groups whose members add up to at most ``batch_size`` rows (one group at least)."""
