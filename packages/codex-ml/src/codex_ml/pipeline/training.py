@@ -6,6 +6,8 @@ run over the trainer's schedule but not updated, and the summary says so (the tr
 from __future__ import annotations
 
 import itertools
+import os
+import time
 from collections import Counter
 from typing import Any
 
@@ -18,6 +20,7 @@ from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requ
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
     """Per record: the model's completion, the reward model's score, the agent's action; then one update."""
     reward_model, agent = session["reward_model"], session["rl_agent"]
+    began = time.perf_counter()
     records = list(itertools.islice(dataset, int(limit) if limit else None))
     trajectory, rewards, actions = [], [], []
     for index, record in enumerate(progress(records, total=len(records), desc="rollout", quiet=quiet)):
@@ -39,6 +42,7 @@ def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit:
         "max_reward": max(rewards) if rewards else None,
         "actions": dict(Counter(str(a) for a in actions)),
         "agent_update": update,
+        "seconds": round(time.perf_counter() - began, 3),
     }
 
 
@@ -60,6 +64,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
     log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
+    if not session.run.writes:  # a torchrun process other than rank 0: training was its whole share
+        return {"command": "train", "rank": os.environ.get("RANK"), "training": fit_summary}
 
     rollout_cfg = config.get("rollout") or {}
     rollouts = _rollouts(session, model, dataset, tokenizer, rollout_cfg.get("max_records"), quiet)
@@ -75,6 +81,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
         "run_dir": str(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
+        "world_size": fit_summary.get("world_size", 1) if isinstance(fit_summary, dict) else 1,
         "training": fit_summary,
         "rollouts": rollouts,
         "evaluation": evaluation,
