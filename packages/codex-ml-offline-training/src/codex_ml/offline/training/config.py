@@ -116,7 +116,7 @@ class TrainerConfig:
         merged = {**file_values, **overrides}
         where = f"{source}" if source else "offline:functional"
         for key, value in merged.items():
-            _check(where, key, value, types[key])
+            _check("offline:functional (training overrides)" if key in overrides else where, key, value, types[key])
         if "report_to" in merged:
             merged["report_to"] = tuple(merged["report_to"])
         return cls(**merged)

@@ -70,8 +70,13 @@ class Reporters:
 
     def _mlflow(self, directory: Path, run_config: Mapping[str, Any]) -> None:
         check_available(["mlflow"])
+        import os
+
         import mlflow
 
+        # MLflow 3 keeps the file store behind this opt-in; the database store needs SQLAlchemy, which
+        # mlflow-skinny does not bring. A local file store is the offline choice.
+        os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         directory.mkdir(parents=True, exist_ok=True)
         client = mlflow.MlflowClient(tracking_uri=directory.resolve().as_uri())
         experiment = client.get_experiment_by_name("codex-ml") or None
