@@ -36,7 +36,8 @@ def _train(tmp_path: Path, name: str, nproc: int, extra: list[str]) -> subproces
     args = [*launcher, "-m", "codex_ml.cli", "train", "--quiet", *MINILM, f"dataset_loader.path={_corpus(tmp_path)}",
             f"output_dir={tmp_path / name}", f"training.max_steps={STEPS}", "training.block_size=16",
             "training.eval_fraction=0", "training.log_interval=1", "training.learning_rate=0.01", *extra]
-    return subprocess.run(args, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=240)
+    return subprocess.run(args, cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, timeout=240,
+                          check=False)
 
 
 def _losses(run: Path) -> list[float]:
