@@ -167,7 +167,9 @@ def document_masking(module: torch.nn.Module) -> str:
     if getattr(module, "accepts_packed_position_ids", False):
         return "position_ids"
     modelling = sys.modules.get(type(module).__module__)
-    if modelling is not None and hasattr(modelling, "create_causal_mask"):
+    masking = sys.modules.get("transformers.masking_utils")
+    if (modelling is not None and hasattr(modelling, "create_causal_mask")
+            and hasattr(masking, "find_packed_sequence_indices")):  # transformers >= 4.54 detects packed sequences
         return "position_ids"
     return "labels"
 
