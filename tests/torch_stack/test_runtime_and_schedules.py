@@ -158,3 +158,14 @@ def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(over
     assert result.returncode == 1
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_resume_with_another_world_size_is_refused(tmp_path):
+    from codex_ml.offline.training.checkpoint import ResumeMismatchError
+    from codex_ml.offline.training.torch_loop import _check_resume
+
+    config = cfg()
+    state = {"config_hash": config.training_hash(), "data_fingerprint": "fp", "world_size": 2}
+    _check_resume(config, state, "fp", tmp_path, 2)
+    with pytest.raises(ResumeMismatchError, match="written by 2 process\\(es\\) and this run has 1"):
+        _check_resume(config, state, "fp", tmp_path, 1)
