@@ -283,9 +283,9 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     if cfg.resume is True and out is None:
         raise CodexMLError("offline:functional: resume=true looks for checkpoints in output_dir, and none is set")
     sharded = runtime.distributed and cfg.strategy == "fsdp"
-    if sharded and cfg.checkpoint_interval:
-        raise CodexMLError("offline:functional: checkpoints are not written under training.strategy=fsdp yet; set "
-                           "checkpoint_interval=0 or use training.strategy=ddp")
+    if sharded and (cfg.checkpoint_interval or cfg.resume not in (False, "")):
+        raise CodexMLError("offline:functional: checkpoints are not written or resumed under training.strategy=fsdp "
+                           "yet; set checkpoint_interval=0 and resume=false, or use training.strategy=ddp")
     _check_context(cfg, module)
     batch_size = per_device_batch(cfg, runtime.world_size)
     torch.manual_seed(cfg.seed)
