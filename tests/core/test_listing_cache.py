@@ -13,7 +13,7 @@ from plugin_sites import install
 
 PROBE = (
     "import sys, json\n"
-    "from codex_ml.plugins.manager import get_listing_host\n"
+    "from codex_ml.plugins.cache import get_listing_host\n"
     "host = get_listing_host()\n"
     "names = sorted(s.name for r in host.plugins for s in r.components)\n"
     "print(json.dumps({'imported': 'codex_ml_example.plugin' in sys.modules, 'names': names}))\n"

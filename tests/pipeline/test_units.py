@@ -8,7 +8,7 @@ import pytest
 
 from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.pipeline.evalset import EvalSet
 from codex_ml.plugins.registries import metrics

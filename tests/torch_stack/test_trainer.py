@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from codex_ml.offline.data.lines import LineDataset
-from codex_ml.offline.training.checkpoint import ResumeMismatchError
+from codex_ml.errors import ResumeMismatchError
 from codex_ml.offline.training.functional import load_functional_trainer
 from codex_ml.offline.training.torch_loop import accumulate_gradients
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from codex_ml.config.fragments import GROUPS, provider_of
+from codex_ml.config.hydra_call import compose_raw
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
@@ -66,10 +67,8 @@ def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources
 def _keys_at(parent: str, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> list[str] | None:
     from omegaconf import OmegaConf
 
-    from codex_ml.config.compose import _compose_raw
-
     try:
-        cfg = _compose_raw(config_name, overrides, sources)
+        cfg = compose_raw(config_name, overrides, sources)
         node = OmegaConf.select(cfg, parent) if parent else cfg
     except Exception:  # noqa: BLE001 - only a hint; the main message stands on its own
         return None

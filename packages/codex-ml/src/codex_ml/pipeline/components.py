@@ -21,17 +21,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from codex_ml.artifacts.resolver import resolve
-from codex_ml.errors import CodexMLError, UnknownComponentError
+from codex_ml.errors import ComponentConfigError, UnknownComponentError
 from codex_ml.plugins.registries import REGISTRIES
 from codex_ml.plugins.spec import KINDS, ComponentSpec
 
 RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs")
-
-
-class ComponentConfigError(CodexMLError):
-    """A component node in the config is missing or malformed (a config problem: exit 2)."""
-
-    exit_code = 2
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.pipeline.components import ComponentConfigError
+from codex_ml.errors import ComponentConfigError
 from codex_ml.pipeline.session import Session, evaluation_requests
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from codex_ml import settings
 from codex_ml.utils import torch_checks
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, DEPRECATED_CACHE_VAR, OFFLINE_FLAGS, applied, default_hf_home
 
@@ -123,18 +124,14 @@ def check_hf_cache() -> list[Finding]:
     return findings
 
 
-def _falsy(value: str) -> bool:
-    return value.strip().lower() in {"0", "false", "no", "off", ""}
-
-
 def check_offline_flags() -> list[Finding]:
     findings = []
-    if os.environ.get(ALLOW_NETWORK_VAR, "").strip().lower() in {"1", "true", "yes", "on"}:
+    if settings.flag(ALLOW_NETWORK_VAR):
         findings.append(Finding(WARN, "network", f"{ALLOW_NETWORK_VAR} is set: the network guard is off and "
                                 "libraries may download; unset it for offline runs"))
     for name in OFFLINE_FLAGS:
         value = os.environ.get(name)
-        if value is None or _falsy(value):
+        if value is None or settings.is_false(value):
             findings.append(Finding(WARN, "offline", f"{name}={value if value is not None else '(unset)'} lets the library "
                                     f"reach the network: unset it (codex-ml then sets {name}=1)"))
     if not findings:
