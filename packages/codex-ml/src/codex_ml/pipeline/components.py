@@ -15,7 +15,6 @@ A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <
 from __future__ import annotations
 
 import inspect
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -86,8 +85,7 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
     path_setting = node.get("name_or_path") or node.get("path")
     artefact = None
     if spec.artifact is not None:
-        explicit = None if path_setting is None or str(path_setting) == os.environ.get(spec.artifact.env_var) else path_setting
-        artefact = resolve(spec.name, spec.artifact, explicit)
+        artefact = resolve(spec.name, spec.artifact, path_setting)
     return Planned(role, kind, spec, artefact, str(path_setting) if path_setting is not None else None, kwargs)
 
 

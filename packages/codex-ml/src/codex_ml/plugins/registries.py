@@ -46,8 +46,9 @@ class Registry:
         return self.get(name).load()
 
     def resolve_and_instantiate(self, name: str, /, **kwargs: Any) -> Any:
-        """Build component ``name``; keyword arguments go to its factory."""
-        return self.load(name)(**kwargs)
+        """Build component ``name``; its artefact is resolved (``path`` starts the search), the rest of the
+        keyword arguments go to its factory."""
+        return self.get(name).instantiate(**kwargs)
 
     def register(
         self,

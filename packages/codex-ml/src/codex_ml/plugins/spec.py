@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -105,6 +106,18 @@ class ComponentSpec:
         for attr in filter(None, attr_path.split(".")):
             obj = getattr(obj, attr)
         return obj
+
+    def instantiate(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Any:
+        """Build the component. The core resolves its artefact here, once, and the factory receives the
+        resolved location as ``path`` (``path`` given here is the explicit location the search starts with)."""
+        factory = self.load()
+        if self.artifact is not None:
+            from codex_ml.artifacts.resolver import resolve
+
+            kwargs["path"] = resolve(self.name, self.artifact, path)
+        elif path is not None:
+            kwargs["path"] = path
+        return factory(**kwargs)
 
 
 @dataclass

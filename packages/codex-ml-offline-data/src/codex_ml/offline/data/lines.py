@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Iterator
 
 from codex_ml.artifacts.files import read_text
-from codex_ml.artifacts.resolver import resolve
-from codex_ml.offline.data.plugin import TINY_CORPUS
 
 
 class LineDataset:
@@ -37,6 +35,6 @@ class LineDataset:
         return self.records[index]
 
 
-def load_tiny_corpus(path: str | os.PathLike[str] | None = None, *, shuffle: bool = False, seed: int = 7) -> LineDataset:
+def load_tiny_corpus(path: str | os.PathLike[str], *, shuffle: bool = False, seed: int = 7) -> LineDataset:
     """Factory registered as ``offline:tiny-corpus``; ``path`` is a text file or its directory."""
-    return LineDataset.from_file(resolve("offline:tiny-corpus", TINY_CORPUS, path), shuffle=shuffle, seed=seed)
+    return LineDataset.from_file(Path(path), shuffle=shuffle, seed=seed)

@@ -7,9 +7,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from codex_ml.artifacts.files import read_json
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.offline.models.artifacts import TINY_VOCAB
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -62,6 +60,6 @@ class TinyVocabTokenizer:
         return target
 
 
-def load_tiny_vocab(path: str | os.PathLike[str] | None = None) -> TinyVocabTokenizer:
+def load_tiny_vocab(path: str | os.PathLike[str]) -> TinyVocabTokenizer:
     """Factory registered as ``offline:tiny-vocab``; ``path`` is a vocab file or its directory."""
-    return TinyVocabTokenizer.from_file(resolve("offline:tiny-vocab", TINY_VOCAB, path))
+    return TinyVocabTokenizer.from_file(Path(path))

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.io import atomic_write_json
-from codex_ml.offline.rl.plugin import SCRIPTED_POLICY
 
 
 class ScriptedAgent:
@@ -54,6 +52,6 @@ class ScriptedAgent:
         self.actions, self.loop, self.source, self._index = fresh.actions, fresh.loop, fresh.source, 0
 
 
-def load_scripted_agent(path: str | os.PathLike[str] | None = None) -> ScriptedAgent:
+def load_scripted_agent(path: str | os.PathLike[str]) -> ScriptedAgent:
     """Factory registered as ``offline:scripted``; ``path`` is a policy file or its directory."""
-    return ScriptedAgent.from_file(resolve("offline:scripted", SCRIPTED_POLICY, path))
+    return ScriptedAgent.from_file(Path(path))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError, MalformedArtifactError, ResumeMismatchError
+from codex_ml.errors import MalformedArtifactError
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
