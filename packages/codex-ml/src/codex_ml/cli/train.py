@@ -26,7 +26,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
 
 def _report(summary: dict) -> None:
     training = summary.get("training") or {}
-    click.echo(f"run directory: {summary['run_dir']}")
+    click.echo(f"output_dir: {summary['output_dir']}")
     if summary.get("trained"):
         click.echo(f"trained: {training.get('steps', '?')} steps")
     else:

@@ -12,6 +12,7 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
+from codex_ml.runs.directory import deprecated_names
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 
 
@@ -72,7 +73,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     summary = {
         "command": "train",
         "config_name": composed.config_name,
-        "run_dir": str(session.run.path),
+        "output_dir": str(session.run.path),
+        **deprecated_names(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
         "training": fit_summary,
