@@ -35,7 +35,7 @@ def _names_a_codex_ml_variable(key: ast.AST) -> bool:
     text = ast.unparse(key)
     if text in THIRD_PARTY:
         return False
-    return "CODEX_ML_" in text or text.endswith("_VAR") or text.endswith(("env_var", "dir_var"))
+    return "CODEX_ML_" in text or text.endswith(("_VAR", "env_var", "dir_var"))
 
 
 def test_no_module_but_settings_reads_a_codex_ml_variable():

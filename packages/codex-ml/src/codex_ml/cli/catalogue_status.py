@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from codex_ml.artifacts.catalogue import (
+from codex_ml.plugins.catalogue import (
     INVALID, MISSING, MODIFIED, EntryStatus, catalogue_specs, entry_status,
 )
 from codex_ml.artifacts.hashcache import HashCache

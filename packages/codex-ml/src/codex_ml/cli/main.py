@@ -40,7 +40,7 @@ class LazyGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from codex_ml.versions import installed_distributions
+    from codex_ml.plugins.versions import installed_distributions
 
     for name, version in installed_distributions():
         click.echo(f"{name} {version}")

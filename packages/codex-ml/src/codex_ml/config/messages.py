@@ -74,7 +74,7 @@ def _keys_at(parent: str, config_name: str, overrides: list[str], sources: list[
         return None
     if not OmegaConf.is_dict(node):
         return None
-    return sorted(k for k in node.keys() if k != "hydra")
+    return sorted(k for k in node if k != "hydra")
 
 
 def explain(exc: BaseException, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> str:

@@ -211,7 +211,7 @@ def api_incompatibility(meta: Any) -> str | None:
     """
     if meta is None:
         return None
-    from codex_ml.versions import CORE_DISTRIBUTION, core_version
+    from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
 
     for line in meta.get_all("Requires-Dist") or []:
         from packaging.requirements import InvalidRequirement, Requirement

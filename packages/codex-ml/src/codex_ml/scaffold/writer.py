@@ -7,7 +7,7 @@ from pathlib import Path
 from codex_ml.plugins.hookspecs import KIND_HOOKS
 from codex_ml.plugins.spec import KINDS, normalise_kind
 from codex_ml.scaffold.components import COMPONENTS
-from codex_ml.versions import core_version
+from codex_ml.plugins.versions import core_version
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 

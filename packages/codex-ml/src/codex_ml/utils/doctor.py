@@ -183,7 +183,7 @@ def check_plugins() -> list[Finding]:
 
 def check_catalogue() -> list[Finding]:
     """Every catalogue entry: found, and matching its manifest when one exists (quick: cached hashes)."""
-    from codex_ml.artifacts.catalogue import INVALID, MISSING, MODIFIED, UNVERIFIED, catalogue_specs, entry_status
+    from codex_ml.plugins.catalogue import INVALID, MISSING, MODIFIED, UNVERIFIED, catalogue_specs, entry_status
     from codex_ml.artifacts.hashcache import HashCache
 
     cache = HashCache()
