@@ -42,14 +42,15 @@ def test_help_and_listing_import_no_hydra(tmp_path):
         assert not heavy, (args, heavy)
 
 
-def test_cfg_shows_overrides_and_interpolated_variables(tmp_path):
+def test_cfg_shows_overrides_and_leaves_artefact_variables_to_the_resolver(tmp_path):
     env = cli_env(CODEX_ML_WEIGHTED_ACCURACY_PATH=str(tmp_path / "w.json"))
     result = subprocess.run([sys.executable, "-m", "codex_ml.cli", "evaluate", "--cfg", "metrics/offline/weighted_accuracy",
                              "model.name=MiniLM", "training.max_steps=7", "+extra.note=hi"],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
-    assert config["metrics"]["weighted_accuracy"]["path"] == str(tmp_path / "w.json")
+    # Fragments no longer copy CODEX_ML_*_PATH into `path`: the core's resolver reads the variable, once.
+    assert config["metrics"]["weighted_accuracy"]["path"] is None
     assert config["model"]["name"] == "MiniLM" and config["training"]["max_steps"] == 7
     assert config["extra"] == {"note": "hi"}
 

@@ -90,7 +90,9 @@ def test_catalogue_variable_overrides_its_file(tmp_path):
     result = run_cli(["train", "-q"], tmp_path, env=cli_env(CODEX_ML_TINY_CORPUS_PATH=str(corpus)))
     assert result.returncode == 0, result.stderr
     run = only_run_dir(tmp_path)
-    assert yaml.safe_load((run / "config.yaml").read_text())["dataset_loader"]["path"] == str(corpus)
+    assert yaml.safe_load((run / "config.yaml").read_text())["dataset_loader"]["path"] is None
+    read = {a["role"]: a["path"] for a in read_json(run / "provenance.json")["artefacts"]}
+    assert read["dataset_loader"] == str(corpus)  # the resolver found it through the variable
     rollouts = [line for line in read_jsonl(run / "metrics.jsonl") if line["phase"] == "rollout"]
     assert [r["completion"] for r in rollouts] == ["catalogue ready"]
 
