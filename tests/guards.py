@@ -10,7 +10,6 @@ import importlib
 from types import ModuleType
 
 import pytest
-
 from codex_ml.utils.torch_checks import check_torch
 
 

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from plugin_sites import FIXTURE_PLUGINS, install
 
 TRAIN = ["train", "-q", "-cn", "config", "model=example/reverse", "tokenizer=example/chars", "data=example/greetings",

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from codex_ml.plugins.spec import KINDS
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from codex_ml.plugins.registries import REGISTRIES
 
 ROOT = Path(__file__).resolve().parents[2]

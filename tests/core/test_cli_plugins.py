@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from plugin_sites import install
 
 HEAVY = ("torch", "transformers", "hydra", "omegaconf")

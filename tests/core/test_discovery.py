@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from codex_ml.errors import ComponentConflictError, PluginLoadError, UnknownComponentError
 from codex_ml.plugins.manager import PluginHost, get_host, reset_host
 from codex_ml.plugins.registries import metrics, models, reward_models, tokenizers

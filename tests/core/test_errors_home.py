@@ -5,7 +5,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from codex_ml import errors
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from codex_ml import settings
 
 ROOT = Path(__file__).resolve().parents[2]

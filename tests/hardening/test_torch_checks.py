@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from codex_ml.utils import torch_checks
 from hardening_helpers import TESTS_DIR, fake_torch_site, run_python
 

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import yaml
-
 from pipeline_helpers import cli_env, run_cli
 
 PROBE = """

@@ -5,7 +5,6 @@ import json
 from collections import Counter
 
 import pytest
-
 from codex_ml.artifacts import resolver
 from codex_ml.config.compose import compose_config
 from codex_ml.pipeline.training import run_train

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 import yaml
-
 from pipeline_helpers import ENTRY_POINTS, cli_env, only_run_dir, read_json, read_jsonl, run_cli
 
 DISTRIBUTIONS = {"codex-ml", "codex-ml-offline-models", "codex-ml-offline-data", "codex-ml-offline-metrics",

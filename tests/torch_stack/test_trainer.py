@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from codex_ml.offline.data.lines import LineDataset
 from codex_ml.errors import ResumeMismatchError
-from guards import load_functional_trainer
+from codex_ml.offline.data.lines import LineDataset
 from codex_ml.offline.training.torch_loop import accumulate_gradients
+from guards import load_functional_trainer
 
 SMALL = {"n_embd": 32, "n_layer": 1, "n_head": 2, "block_size": 32}
 BASE = {"block_size": 32, "batch_size": 4, "learning_rate": 3e-3, "log_interval": 5, "eval_fraction": 0.1}

@@ -5,10 +5,9 @@
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
-
 from codex_ml import settings
 from codex_ml.errors import INTERRUPTED, CodexMLError, exit_code
 
@@ -45,7 +44,7 @@ def run(command: click.Command, args: Sequence[str] | None = None, prog_name: st
             raise
         click.echo(f"error: {exc}", err=True)
         sys.exit(exit_code(exc))
-    except Exception as exc:  # noqa: BLE001 - last resort: still one line unless asked
+    except Exception as exc:
         if debug:
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --traceback for details)", err=True)

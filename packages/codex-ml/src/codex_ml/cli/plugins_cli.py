@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import click
-
 from codex_ml.artifacts.resolver import inspect_locations
 from codex_ml.plugins.cache import get_listing_host
 from codex_ml.plugins.manager import PluginHost

@@ -7,10 +7,10 @@ top-level entries of the main directory.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 CORE_CONF = Path(__file__).resolve().parent / "conf"
 CORE_SOURCE = "codex-ml"

@@ -15,9 +15,10 @@ A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import ComponentConfigError, UnknownComponentError

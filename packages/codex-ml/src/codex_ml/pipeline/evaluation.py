@@ -10,8 +10,8 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.errors import ComponentConfigError
-from codex_ml.runs.directory import deprecated_names
 from codex_ml.pipeline.session import Session, evaluation_requests
+from codex_ml.runs.directory import deprecated_names
 
 
 def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:

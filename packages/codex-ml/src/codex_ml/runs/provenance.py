@@ -11,9 +11,10 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from codex_ml.artifacts.hashcache import HashCache, sha256_file
 from codex_ml.plugins.versions import installed_distributions
@@ -38,7 +39,7 @@ class ArtefactRecord:
     files: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None) -> "ArtefactRecord":
+    def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None) -> ArtefactRecord:
         """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's."""
         cache = cache if cache is not None else HashCache()
         files = [{"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f, cache)}

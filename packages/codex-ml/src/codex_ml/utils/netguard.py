@@ -18,7 +18,6 @@ from typing import Any
 from codex_ml.errors import NetworkBlockedError
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, network_allowed
 
-
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 #: Frames from these files are transport plumbing; the report names the first frame outside them.
 _TRANSPORT_PARTS = (

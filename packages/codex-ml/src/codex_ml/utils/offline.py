@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import MutableMapping
 
 from codex_ml import settings
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from codex_ml.artifacts.files import read_text
 
@@ -22,7 +22,7 @@ class LineDataset:
         self.source, self.shuffle, self.seed = source, shuffle, seed
 
     @classmethod
-    def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> "LineDataset":
+    def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> LineDataset:
         return cls(read_text(path).splitlines(), source=Path(path), shuffle=shuffle, seed=seed)
 
     def __len__(self) -> int:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json
 from codex_ml.errors import MalformedArtifactError
@@ -38,7 +39,7 @@ class WeightedAccuracy:
         self.source = source
 
     @classmethod
-    def from_file(cls, path: Path) -> "WeightedAccuracy":
+    def from_file(cls, path: Path) -> WeightedAccuracy:
         data = read_json(path)
         if not isinstance(data, dict):
             raise MalformedArtifactError(f"{path}: expected a JSON object mapping labels to weights")

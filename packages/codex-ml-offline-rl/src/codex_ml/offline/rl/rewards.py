@@ -4,9 +4,10 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import UnknownSettingError

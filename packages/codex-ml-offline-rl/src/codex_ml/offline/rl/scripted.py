@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError
@@ -23,7 +24,7 @@ class ScriptedAgent:
         self._index = 0
 
     @classmethod
-    def from_file(cls, path: Path) -> "ScriptedAgent":
+    def from_file(cls, path: Path) -> ScriptedAgent:
         data = read_json_object(path, required={"actions": list}, optional={"loop": bool, "metadata": dict})
         bad = [a for a in data["actions"] if isinstance(a, bool) or not isinstance(a, int)]
         if bad:
