@@ -95,11 +95,7 @@ def directory(name: str, environ: Mapping[str, str] | None = None) -> Path | Non
 
 
 def path(name: str, environ: Mapping[str, str] | None = None) -> Path | None:
-    """An artefact variable declared by a plugin (``CODEX_ML_GPT2_PATH``, ``CODEX_ML_OFFLINE_MODELS_DIR``).
-
-    Plugins declare these in their ``ArtifactSpec``; only the ``CODEX_ML_`` prefix is checked here.
-    """
-    if not name.startswith("CODEX_ML_"):
-        raise ValueError(f"artefact variables start with CODEX_ML_, got {name!r}")
+    """An artefact variable a plugin declares in its ``ArtifactSpec`` (``CODEX_ML_GPT2_PATH``,
+    ``CODEX_ML_OFFLINE_MODELS_DIR``, a third party's ``MY_VOCAB_PATH``); None when unset or empty."""
     value = (os.environ if environ is None else environ).get(name, "")
     return Path(value).expanduser() if value.strip() else None
