@@ -8,7 +8,8 @@ import time
 from codex_ml.artifacts import manifest
 from codex_ml.artifacts.hashcache import sha256_file
 from codex_ml.plugins.manager import PluginHost, PluginRecord, reset_host
-from codex_ml.utils import doctor, torch_checks
+from codex_ml import doctor
+from codex_ml.utils import torch_checks
 
 MISSING = torch_checks.TorchStatus("missing", problem="torch is not installed")
 
