@@ -98,8 +98,8 @@ def test_each_component_wheel_installs_and_works_alone(wheelhouse, dist, tmp_pat
         for name in names:
             probe = (f"from codex_ml.plugins.registries import {kind}\n"
                      f"obj = {kind}.resolve_and_instantiate({name!r})\n"
-                     "import codex_ml.interfaces as i, codex_ml.plugins.registries as r\n"
-                     f"assert isinstance(obj, i.PROTOCOLS[{kind!r}]), type(obj)\n"
+                     "import codex_ml.kinds as k\n"
+                     f"assert isinstance(obj, k.PROTOCOLS[{kind!r}]), type(obj)\n"
                      "print(type(obj).__module__)")
             built = subprocess.run([str(python), "-c", probe], cwd=work, env=env, capture_output=True, text=True, check=False)
             assert built.returncode == 0, built.stderr

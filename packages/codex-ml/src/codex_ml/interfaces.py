@@ -5,8 +5,9 @@ suites and the pipeline rely only on what is written here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -75,14 +76,3 @@ class RLAgent(Protocol):
 
     def load(self, path: str | Path) -> None: ...
 
-
-#: The Protocol each registry's components satisfy.
-PROTOCOLS: dict[str, type] = {
-    "tokenizers": Tokenizer,
-    "models": Model,
-    "datasets": Dataset,
-    "metrics": Metric,
-    "trainers": Trainer,
-    "reward_models": RewardModel,
-    "rl_agents": RLAgent,
-}

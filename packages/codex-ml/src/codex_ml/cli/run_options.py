@@ -4,7 +4,8 @@ Kept free of heavy imports: ``codex-ml train --help`` must not import hydra or t
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -30,16 +31,15 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...]):
+def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):
     """Turn on the network guard, then compose, importing hydra only now."""
-    from codex_ml.utils.netguard import install_network_guard
-
     from codex_ml.config.compose import compose_config
+    from codex_ml.utils.netguard import install_network_guard
 
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 
     try:
-        return compose_config(config_name, list(overrides), user_dir=config_dir)
+        return compose_config(config_name, list(overrides), user_dir=config_dir, command=command)
     except ModuleNotFoundError as exc:
         if exc.name not in ("hydra", "omegaconf", "antlr4"):
             raise

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_ml.config import requirements
 from codex_ml.config.arguments import Selection, split_arguments
-from codex_ml.errors import ConfigError
-from codex_ml.config.hydra_call import compose_raw
+from codex_ml.config.hydra_call import compose_raw, main_source
 from codex_ml.config.searchpath import ConfigSource, all_sources
+from codex_ml.errors import ConfigError
 
 DEFAULT_CONFIG = "config"
 
@@ -39,18 +40,24 @@ def _compose_checked(config_name: str, overrides: list[str], sources: list[Confi
 
     try:
         return compose_raw(config_name, overrides, sources)
-    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
+    except Exception as exc:
         raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
 
 
-def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None) -> Composed:
-    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections)."""
+def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None,
+                   command: str | None = None) -> Composed:
+    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections).
+
+    What the preset ``requires`` for ``command`` (every command's when None) is checked first.
+    """
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
     config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
+    main_dir = main_source(config_name, sources).directory
+    requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
     if selections:
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
@@ -58,6 +65,7 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     with open_dict(cfg):
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
         del cfg["hydra"]
+        cfg.pop(requirements.KEY, None)
     try:
         resolved = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:
@@ -81,4 +89,4 @@ def _where(exc: BaseException) -> str:
     return f"'{key}'" if key else "an interpolation"
 
 
-__all__ = ["Composed", "DEFAULT_CONFIG", "Selection", "compose_config"]
+__all__ = ["DEFAULT_CONFIG", "Composed", "Selection", "compose_config"]

@@ -36,7 +36,7 @@ def compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSour
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    main = _main_source(config_name, sources)
+    main = main_source(config_name, sources)
     rest = [s for s in sources if s is not main]
     overrides, user_entries = split_user_searchpath(overrides)
     GlobalHydra.instance().clear()
@@ -45,7 +45,7 @@ def compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSour
                        return_hydra_config=True)
 
 
-def _main_source(config_name: str, sources: list[ConfigSource]) -> ConfigSource:
+def main_source(config_name: str, sources: list[ConfigSource]) -> ConfigSource:
     """The first source holding the primary config: Hydra finds primaries only in the main directory."""
     for source in sources:
         directory = source.directory

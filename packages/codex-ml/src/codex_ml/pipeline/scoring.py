@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from codex_ml.pipeline.evalset import EvalSample
+from codex_ml.formats.evalset import EvalSample
 from codex_ml.pipeline.predict import predict, scoring_method
 from codex_ml.pipeline.progress import progress
 

@@ -6,10 +6,10 @@ weighted_accuracy.json (positive 1.5, negative 1.0).
 """
 from __future__ import annotations
 
-from pathlib import Path
 import os
+from pathlib import Path
 
-from codex_ml.pipeline.evalset import EvalSet
+from codex_ml.formats.evalset import EvalSet
 
 
 def load_tiny_eval(path: str | os.PathLike[str]) -> EvalSet:

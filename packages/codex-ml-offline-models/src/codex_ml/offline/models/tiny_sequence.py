@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError
@@ -20,15 +20,13 @@ class TinySequenceModel:
     """``generate(prompt)`` returns the completion of the first rule whose prefix starts the prompt
     (case-sensitive), else the default completion."""
 
-    trainable = False
-
     def __init__(self, rules: Sequence[ResponseRule], default_completion: str = "", *, source: Path | None = None) -> None:
         self.rules = list(rules)
         self.default_completion = default_completion
         self.source = source
 
     @classmethod
-    def from_file(cls, path: Path) -> "TinySequenceModel":
+    def from_file(cls, path: Path) -> TinySequenceModel:
         data = read_json_object(path, required={"responses": list}, optional={"default_completion": str, "description": str})
         rules = []
         for index, rule in enumerate(data["responses"]):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from codex_ml.artifacts.files import read_json
 from codex_ml.errors import MalformedArtifactError
@@ -29,7 +29,7 @@ class TinyVocabTokenizer:
         self._inverse = {index: token for token, index in self.vocab.items()}
 
     @classmethod
-    def from_file(cls, path: Path) -> "TinyVocabTokenizer":
+    def from_file(cls, path: Path) -> TinyVocabTokenizer:
         data = read_json(path)
         if not isinstance(data, dict):
             raise MalformedArtifactError(f"{path}: expected a JSON object mapping tokens to ids")
@@ -48,9 +48,6 @@ class TinyVocabTokenizer:
 
     def decode(self, ids: Sequence[int]) -> str:
         return " ".join(self._inverse.get(int(index), UNK) for index in ids)
-
-    def batch_encode(self, texts: Sequence[str]) -> list[list[int]]:
-        return [self.encode(text) for text in texts]
 
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
         from codex_ml.io import atomic_write_text
