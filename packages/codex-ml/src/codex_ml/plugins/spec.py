@@ -97,15 +97,6 @@ class ComponentSpec:
             return self.target
         return load_target(self.target)
 
-
-def load_target(target: str) -> Any:
-    """Import ``"module:attr"`` (``attr`` may be dotted) and return the attribute."""
-    module_name, _, attr_path = target.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for attr in filter(None, attr_path.split(".")):
-        obj = getattr(obj, attr)
-    return obj
-
     def instantiate(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Any:
         """Build the component. The core resolves its artefact here, once, and the factory receives the
         resolved location as ``path`` (``path`` given here is the explicit location the search starts with)."""
@@ -117,6 +108,15 @@ def load_target(target: str) -> Any:
         elif path is not None:
             kwargs["path"] = path
         return factory(**kwargs)
+
+
+def load_target(target: str) -> Any:
+    """Import ``"module:attr"`` (``attr`` may be dotted) and return the attribute."""
+    module_name, _, attr_path = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for attr in filter(None, attr_path.split(".")):
+        obj = getattr(obj, attr)
+    return obj
 
 
 @dataclass
