@@ -43,18 +43,18 @@ def group_texts(token_lists: list[list[int]], block_size: int) -> list[list[int]
 def _grouped(model_dir: Path, max_chars: int):
     """The shared blocks (run_clm style) and the tokenizer."""
     import torch
-    from codex_ml.offline.models.hf import load_gpt2_tokenizer
+    from codex_ml.plugins.registries import tokenizers
 
-    tokenizer = load_gpt2_tokenizer(model_dir)
+    tokenizer = tokenizers.resolve_and_instantiate("offline:gpt2", path=model_dir)
     eos = tokenizer.eos_token_id
     encoded = [ids + [eos] for ids in tokenizer.encode_batch(_corpus(max_chars))]
     return torch.tensor(group_texts(encoded, BLOCK)), tokenizer
 
 
 def _model(model_dir: Path):
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from codex_ml.plugins.registries import models
 
-    return load_gpt2_model(model_dir)
+    return models.resolve_and_instantiate("offline:gpt2", path=model_dir)
 
 
 def run_codex(model_dir: Path, steps: int, max_chars: int, *, document_masking: bool = True) -> dict:
@@ -64,8 +64,8 @@ def run_codex(model_dir: Path, steps: int, max_chars: int, *, document_masking: 
     import torch
     from codex_ml.offline.data.lines import LineDataset
     from codex_ml.offline.training import torch_loop
-    from codex_ml.offline.training.functional import load_functional_trainer
     from codex_ml.offline.training.packing import Blocks
+    from codex_ml.plugins.registries import trainers
 
     grouped, tokenizer = _grouped(model_dir, max_chars)
     inputs, targets = grouped[:, :-1].contiguous(), grouped[:, 1:].contiguous()
@@ -76,9 +76,10 @@ def run_codex(model_dir: Path, steps: int, max_chars: int, *, document_masking: 
     blocks = Blocks(inputs, targets, positions if document_masking else None)
     empty = Blocks(inputs[:0], targets[:0], positions[:0] if document_masking else None)
     model = _model(model_dir)
-    trainer = load_functional_trainer(max_steps=steps, batch_size=BATCH, block_size=BLOCK - 1, learning_rate=LR,
-                                      eval_fraction=0.0, log_interval=max(1, steps // 4), max_grad_norm=0.0,
-                                      weight_decay=0.0, progress=False, token_cache=False, device="cpu")
+    trainer = trainers.resolve_and_instantiate(
+        "offline:functional", max_steps=steps, batch_size=BATCH, block_size=BLOCK - 1, learning_rate=LR,
+        eval_fraction=0.0, log_interval=max(1, steps // 4), max_grad_norm=0.0,
+        weight_decay=0.0, progress=False, token_cache=False, device="cpu")
     original, masking = torch_loop.prepare_data, torch_loop.document_masking
     torch_loop.prepare_data = lambda cfg, ds, tok, limit: (blocks, empty, _NoCorpus())
     if not document_masking:
@@ -139,12 +140,13 @@ def run_cache(model_dir: Path, cache_dir: Path, megabytes: int) -> dict:
     """One ``offline:functional`` run of one step on an N MB corpus; the cache directory persists between runs."""
     os.environ["CODEX_ML_CACHE_DIR"] = str(cache_dir)
     from codex_ml.offline.data.lines import LineDataset
-    from codex_ml.offline.training.functional import load_functional_trainer
+    from codex_ml.plugins.registries import trainers
 
     texts = _big_corpus(megabytes)
     model = _model(model_dir)
-    trainer = load_functional_trainer(max_steps=1, batch_size=BATCH, block_size=BLOCK, eval_fraction=0.001,
-                                      eval_max_blocks=1, progress=False, device="cpu")
+    trainer = trainers.resolve_and_instantiate(
+        "offline:functional", max_steps=1, batch_size=BATCH, block_size=BLOCK, eval_fraction=0.001,
+        eval_max_blocks=1, progress=False, device="cpu")
     start = time.perf_counter()
     summary = trainer.fit(model, LineDataset(texts))
     return {"first_step_seconds": summary["first_step_seconds"], "fit_seconds": time.perf_counter() - start,

@@ -13,14 +13,14 @@ from codex_ml.errors import CodexMLError, MalformedArtifactError
 from codex_ml.offline.models.byte_tokenizer import ByteTokenizer
 from codex_ml.offline.models.minilm import load_minilm
 from codex_ml.offline.training import token_cache
-from codex_ml.offline.training.config import TrainerConfig
+from codex_ml.offline.training.config import TrainerConfig, shipped_defaults
 from codex_ml.offline.training.functional import check_before_run
 from codex_ml.offline.training.schedules import learning_rate
 from codex_ml.offline.training.torch_loop import fit_torch
 
 
 def cfg(**values):
-    return TrainerConfig.build({}, values)
+    return TrainerConfig.build(shipped_defaults(), values)
 
 
 @pytest.mark.parametrize("kind", ["linear", "cosine", "constant"])
