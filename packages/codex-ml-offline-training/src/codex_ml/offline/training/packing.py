@@ -35,11 +35,6 @@ def text_of(record: Any) -> str:
     return str(record)
 
 
-def encode_all(texts: Sequence[str], tokenizer: Any) -> list[list[int]]:
-    batch = getattr(tokenizer, "encode_batch", None)
-    return batch(list(texts)) if callable(batch) else [tokenizer.encode(text) for text in texts]
-
-
 def split_indices(n: int, eval_fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """Deterministic held-out split by record; at least one record each side when both are possible."""
     order = list(range(n))
