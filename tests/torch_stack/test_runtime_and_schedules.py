@@ -161,7 +161,7 @@ def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(over
 
 
 def test_resume_with_another_world_size_is_refused(tmp_path):
-    from codex_ml.offline.training.checkpoint import ResumeMismatchError
+    from codex_ml.errors import ResumeMismatchError
     from codex_ml.offline.training.torch_loop import _check_resume
 
     config = cfg()

@@ -11,15 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import DeviceError
 from codex_ml.offline.training.config import TrainerConfig
 from codex_ml.offline.training.world import per_device_batch, world_from_env
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-class DeviceError(CodexMLError):
-    """The configured device or precision is not available on this machine."""
 
 
 def resolve_device(name: str, local_rank: int = 0) -> torch.device:

@@ -205,7 +205,7 @@ def _resume_path(cfg: TrainerConfig, checkpoints: Path) -> Path | None:
 def _check_resume(cfg: TrainerConfig, state: dict[str, Any], data_fp: str, path: Path, world_size: int) -> None:
     saved_world = state.get("world_size", 1)
     if saved_world != world_size:
-        raise ckpt.ResumeMismatchError(f"offline:functional: refusing to resume from {path}: it was written by {saved_world} "
+        raise ResumeMismatchError(f"offline:functional: refusing to resume from {path}: it was written by {saved_world} "
                                        f"process(es) and this run has {world_size}; resume with the same world size")
     problems = []
     if state.get("config_hash") != cfg.training_hash():

@@ -12,15 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import CodexMLError, TrackerMissingError
 
 #: tracker -> (module that must import, extra that installs it)
 REQUIREMENTS = {"tensorboard": ("tensorboard", "codex-ml-offline-training[tensorboard]"),
                 "mlflow": ("mlflow", "codex-ml-offline-training[mlflow]")}
-
-
-class TrackerMissingError(CodexMLError):
-    """A tracker named in ``training.report_to`` is not installed."""
 
 
 def check_available(report_to: Sequence[str]) -> None:
