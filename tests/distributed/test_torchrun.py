@@ -48,7 +48,8 @@ def _losses(run: Path) -> list[float]:
 def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_path):
     single = _train(tmp_path, "one", 1, ["training.batch_size=4", "training.gradient_accumulation_steps=2"])
     assert single.returncode == 0, single.stderr[-3000:]
-    double = _train(tmp_path, "two", 2, ["training.batch_size=2", "training.gradient_accumulation_steps=2"])
+    two_procs = ["training.batch_size=2", "training.gradient_accumulation_steps=2", "training.checkpoint_interval=2"]
+    double = _train(tmp_path, "two", 2, two_procs)
     assert double.returncode == 0, double.stderr[-3000:]
     one, two = _losses(tmp_path / "one"), _losses(tmp_path / "two")
     assert len(one) == len(two) == STEPS
@@ -66,6 +67,20 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
 
     a, b = load_file(tmp_path / "one" / "final" / "model.safetensors"), load_file(tmp_path / "two" / "final" / "model.safetensors")
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+
+    # resume on the same world size: drop the last checkpoint and the final model, continue from step 2
+    import shutil
+
+    checkpoints = sorted((tmp_path / "two" / "checkpoints").iterdir())
+    assert [p.name for p in checkpoints] == ["checkpoint-00000002", "checkpoint-00000004"]
+    shutil.rmtree(checkpoints[-1])
+    shutil.rmtree(tmp_path / "two" / "final")
+    resumed = _train(tmp_path, "two", 2, [*two_procs, "training.resume=true"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    again = json.loads((tmp_path / "two" / "summary.json").read_text())["training"]
+    assert again["start_step"] == 2 and again["resumed_from"].endswith("checkpoint-00000002")
+    c = load_file(tmp_path / "two" / "final" / "model.safetensors")
+    assert all(torch.equal(b[k], c[k]) for k in b)
 
 
 def test_a_world_size_that_does_not_divide_the_global_batch_is_refused_before_writing(tmp_path):
