@@ -169,3 +169,17 @@ def test_resume_with_another_world_size_is_refused(tmp_path):
     _check_resume(config, state, "fp", tmp_path, 2)
     with pytest.raises(ResumeMismatchError, match="written by 2 process\\(es\\) and this run has 1"):
         _check_resume(config, state, "fp", tmp_path, 1)
+
+
+def test_gradient_checkpointing_gives_the_same_training_and_is_refused_where_missing(gpt2_dir):
+    from codex_ml.plugins.registries import models
+
+    settings = {"max_steps": 2, "block_size": 16, "batch_size": 2, "token_cache": False, "eval_fraction": 0.2}
+    plain = fit_torch(cfg(**settings), models.resolve_and_instantiate("offline:gpt2", path=gpt2_dir), _corpus())
+    model = models.resolve_and_instantiate("offline:gpt2", path=gpt2_dir)
+    checkpointed = fit_torch(cfg(**settings, gradient_checkpointing=True), model, _corpus())
+    assert any(getattr(m, "gradient_checkpointing", False) for m in model.module.modules())
+    assert math.isclose(plain["eval_loss"], checkpointed["eval_loss"], rel_tol=1e-4)
+    with pytest.raises(CodexMLError, match="has no gradient_checkpointing_enable"):
+        fit_torch(cfg(**settings, gradient_checkpointing=True), load_minilm(n_layer=1, n_embd=32, n_head=2, block_size=32),
+                  _corpus())

@@ -244,11 +244,7 @@ def _prepare_module(cfg: TrainerConfig, module: torch.nn.Module, runtime: rt.Run
     returns what the loop calls (``module`` itself stays the unwrapped model that is saved)."""
     module.to(runtime.device)
     if cfg.gradient_checkpointing:
-        enable = getattr(module, "gradient_checkpointing_enable", None)
-        if not callable(enable):
-            raise CodexMLError(f"offline:functional: training.gradient_checkpointing=true but {type(module).__name__} "
-                               "has no gradient_checkpointing_enable(); set it to false for this model")
-        enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        _enable_checkpointing(module)
     if runtime.distributed and cfg.strategy == "fsdp":
         from torch.distributed.fsdp import fully_shard
 
@@ -264,6 +260,18 @@ def _prepare_module(cfg: TrainerConfig, module: torch.nn.Module, runtime: rt.Run
         ids = [runtime.device.index] if runtime.device.type == "cuda" else None
         wrapped = torch.nn.parallel.DistributedDataParallel(wrapped, device_ids=ids)
     return wrapped
+
+
+def _enable_checkpointing(module: torch.nn.Module) -> None:
+    """transformers >= 5.x calls it activation checkpointing; earlier releases gradient checkpointing."""
+    kwargs = {"use_reentrant": False}
+    if callable(getattr(module, "activation_checkpointing_enable", None)):
+        module.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    elif callable(getattr(module, "gradient_checkpointing_enable", None)):
+        module.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    else:
+        raise CodexMLError(f"offline:functional: training.gradient_checkpointing=true but {type(module).__name__} "
+                           "has no gradient_checkpointing_enable(); set it to false for this model")
 
 
 def _repeated_blocks(module: torch.nn.Module) -> list[torch.nn.Module]:
