@@ -87,6 +87,12 @@ class Runtime:
             torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.SUM)
         return value
 
+    def global_count(self, local: int) -> int:
+        """``local`` summed over the world (one small collective; on the device NCCL needs)."""
+        if not self.distributed:
+            return local
+        return int(self.all_reduce_sum(torch.tensor(local, device=self.device)).item())
+
     def barrier(self) -> None:
         if self.distributed:
             torch.distributed.barrier()

@@ -344,13 +344,14 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
         lr = learning_rate(cfg, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        micro = []
+        micro, local_tokens = [], 0
         for _ in range(cfg.gradient_accumulation_steps):
             mine = order.take(global_batch)[runtime.rank * batch_size:(runtime.rank + 1) * batch_size]
+            local_tokens += counted(train.targets[mine])  # counted on the host: no device sync
             micro.append((train.inputs[mine].to(runtime.device, non_blocking=True),
                           train.targets[mine].to(runtime.device, non_blocking=True),
                           train.positions[mine].to(runtime.device, non_blocking=True) if use_positions else None))
-        step_tokens = runtime.all_reduce_sum(torch.tensor(sum(counted(t) for _, t, _ in micro))).item()
+        step_tokens = runtime.global_count(local_tokens)
         window_loss += accumulate_gradients(wrapped, micro, runtime=runtime, scaler=scaler, step_tokens=step_tokens)
         if scaler is not None:
             scaler.unscale_(optimizer)
