@@ -51,3 +51,7 @@ class ArtifactModifiedError(CodexMLError):
 class UnsafeWeightsError(MalformedArtifactError):
     """Weights that could only be loaded by running a pickle we cannot prove harmless (a pickle holding more
     than tensors, or any pickle on a torch whose weights-only unpickler has known bypasses)."""
+
+
+class RecordSchemaError(CodexMLError, ValueError):
+    """A dataset record lacks the field a stage reads (or is neither text nor a mapping)."""

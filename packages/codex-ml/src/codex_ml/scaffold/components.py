@@ -102,13 +102,15 @@ class RoundRobinAgent:
     def __init__(self, actions=(0, 1, 2)) -> None:
         self.actions, self.position = list(actions), 0
 
-    def act(self, state=None):
+    def act(self, state):
+        """The RL agent contract: a state {"prompt", "prompt_ids", "group"} in, an action out."""
         action = self.actions[self.position % len(self.actions)]
         self.position += 1
-        return action
+        return {"completion": str(action), "completion_ids": [action], "logprobs": [0.0]}
 
     def update(self, trajectory) -> dict:
-        return {"transitions": float(len(trajectory))}
+        """Learns nothing: says so with updated=0.0."""
+        return {"loss": 0.0, "updated": 0.0, "transitions": float(len(trajectory))}
 
     def save(self, path) -> None:
         Path(path).write_text(json.dumps({"actions": self.actions, "position": self.position}))

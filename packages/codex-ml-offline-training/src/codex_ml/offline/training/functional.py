@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training.config import TrainerConfig
 from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
+from codex_ml.records import training_text
 
 
 def has_trainable_parameters(model: Any) -> bool:
@@ -33,7 +35,7 @@ class FunctionalTrainer:
     def _micro_batches(self, dataset: Dataset) -> Iterator[list[Any]]:
         if len(dataset) == 0:
             raise ValueError("offline:functional: the dataset is empty; there is nothing to train on")
-        records = itertools.cycle(dataset)
+        records = itertools.cycle(enumerate(dataset))
         while True:
             yield [next(records) for _ in range(self.config.batch_size)]
 
@@ -55,8 +57,8 @@ class FunctionalTrainer:
         logged = 0
         for step in range(1, cfg.max_steps + 1):
             for _ in range(cfg.gradient_accumulation_steps):
-                for record in next(batches):
-                    text = str(record)
+                for index, record in next(batches):
+                    text = training_text(record, index)
                     n_tokens = len(tokenizer.encode(text)) if tokenizer is not None else len(text.split())
                     completion = model.generate(text)
                     records_seen += 1
