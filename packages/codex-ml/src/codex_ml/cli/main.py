@@ -16,6 +16,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("codex_ml.cli.train:train", "Train with a Hydra-composed config; writes a run directory."),
     "evaluate": ("codex_ml.cli.evaluate:evaluate", "Score a model on an evaluation set; writes results.json and samples.jsonl."),
     "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
+    "rl": ("codex_ml.offline.rl.command:rl", "Train an RL agent from rewards (GRPO, RLOO); writes a run directory. Needs codex-ml-offline-rl."),
 }
 
 
@@ -28,7 +29,14 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS:
             module_name, _, attr = LAZY_COMMANDS[name][0].partition(":")
-            return getattr(importlib.import_module(module_name), attr)
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if not (exc.name and (module_name + ".").startswith(exc.name + ".")):
+                    raise  # a dependency of the command is missing: its own message says which
+                raise click.UsageError(f"`codex-ml {name}` comes with a distribution that is not installed "
+                                       f"({module_name}): {LAZY_COMMANDS[name][1]}") from exc
+            return getattr(module, attr)
         return super().get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -63,6 +63,6 @@ class ScriptedAgent:
         self.actions, self.loop, self.source, self._index = fresh.actions, fresh.loop, fresh.source, 0
 
 
-def load_scripted_agent(path: str | os.PathLike[str] | None = None) -> ScriptedAgent:
+def load_scripted_agent(path: str | os.PathLike[str] | None = None) -> "ScriptedAgent":
     """Factory registered as ``offline:scripted``; ``path`` is a policy file or its directory."""
     return ScriptedAgent.from_file(resolve("offline:scripted", SCRIPTED_POLICY, path))
