@@ -20,11 +20,3 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CODEX_ML_CACHE_DIR", str(tmp_path_factory.mktemp("rl-hash-cache")))
         return synth_gpt2(root, texts=stdlib_docstrings(max_chars=60_000), vocab_size=400, **TINY_GPT2)
-
-
-def compose_rl(policy_dir: Path, out: Path, *overrides: str):
-    from codex_ml.config.compose import compose_config
-
-    scripted = "rl_agent=offline/scripted" in overrides  # the scripted agent has no policy model
-    policy = [] if scripted else [f"rl_agent.model_path={policy_dir}"]
-    return compose_config("offline/rl", [*policy, f"output_dir={out}", *overrides])

@@ -6,7 +6,7 @@ import math
 import statistics
 
 import pytest
-from conftest import compose_rl
+from rl_helpers import compose_rl
 from guards import require_torch
 
 torch = require_torch()

@@ -89,7 +89,8 @@ class BradleyTerryReward:
     """A scalar reward for ``prompt + "\\n" + completion``: the classification head's output."""
 
     def __init__(self, module: Any, tokenizer: Any, *, max_length: int = 128, source: Path | None = None) -> None:
-        self.module, self.tokenizer, self.max_length, self.source = module, tokenizer, max_length, source
+        self.module, self.tokenizer, self.source = module, tokenizer, source
+        self.max_length = min(max_length, _context(module))  # longer texts keep their end (the completion)
         self.module.eval()
 
     def _ids(self, prompt: str, completion: str) -> list[int]:
@@ -124,6 +125,14 @@ class BradleyTerryReward:
             return None
         wins = sum(self.score(p["prompt"], p["chosen"]) > self.score(p["prompt"], p["rejected"]) for p in pairs)
         return wins / len(pairs)
+
+
+def _context(module: Any) -> int:
+    for key in ("n_positions", "max_position_embeddings"):
+        value = getattr(module.config, key, None)
+        if isinstance(value, int):
+            return value
+    return 1 << 30
 
 
 def _sequence_classifier(base: Path):
