@@ -51,7 +51,7 @@ def _forward_keywords(module: torch.nn.Module) -> tuple[str, dict[str, int]]:
     return key, ({"logits_to_keep": 1} if "logits_to_keep" in parameters else {})
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def sample(module: torch.nn.Module, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, eos_id: int | None,
            pad_id: int, generator: torch.Generator, temperature: float = 1.0, top_p: float = 1.0) -> Samples:
     """Sample one completion per prompt (every prompt non-empty), all in one batch with a KV cache."""
