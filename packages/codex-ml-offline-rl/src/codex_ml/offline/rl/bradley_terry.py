@@ -182,7 +182,8 @@ def train_bradley_terry(records: Sequence[Any], base: str | os.PathLike[str], ou
             optimizer.step()
             step += 1
             if log is not None:
-                log({"step": step, "epoch": epoch + 1, "loss": float(loss), "train_pair_accuracy": float((margin > 0).float().mean())})
+                log({"step": step, "epoch": epoch + 1, "loss": float(loss.detach()),
+                     "train_pair_accuracy": float((margin > 0).float().mean())})
     module.eval()
     accuracy = reward.pair_accuracy(held)
     target = Path(output_dir)
