@@ -15,6 +15,7 @@ Reported per side: steps/s and completion tokens/s over the training loop (model
 reward of the first and last 10 steps, the reward curve, and where the time goes (TRL: generation and scoring
 vs the rest, by wrapping ``_generate_and_score_completions``; codex-ml: act vs update from metrics.jsonl).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,16 @@ def make_policy(root: Path) -> Path:
     from codex_ml.offline.data.stdlib_docs import stdlib_docstrings
     from codex_ml.offline.models.synth import synth_gpt2
 
-    return synth_gpt2(root, texts=stdlib_docstrings(max_chars=60_000), vocab_size=400, seed=0,
-                      n_positions=64, n_embd=32, n_layer=2, n_head=2)
+    return synth_gpt2(
+        root,
+        texts=stdlib_docstrings(max_chars=60_000),
+        vocab_size=400,
+        seed=0,
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+    )
 
 
 def prompts() -> list[str]:
@@ -85,23 +94,45 @@ def run_trl(policy: Path, steps: int, work: Path) -> dict:
     tokenizer = AutoTokenizer.from_pretrained(policy)
     tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(policy)
-    args = GRPOConfig(output_dir=str(work / "trl"), per_device_train_batch_size=G * PROMPTS_PER_STEP, num_generations=G,
-                      max_completion_length=NEW_TOKENS, temperature=1.0, learning_rate=LR, lr_scheduler_type="constant",
-                      max_steps=steps, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True, seed=0,
-                      disable_dropout=True, max_grad_norm=1.0, beta=0.0, bf16=False, fp16=False)
+    args = GRPOConfig(
+        output_dir=str(work / "trl"),
+        per_device_train_batch_size=G * PROMPTS_PER_STEP,
+        num_generations=G,
+        max_completion_length=NEW_TOKENS,
+        temperature=1.0,
+        learning_rate=LR,
+        lr_scheduler_type="constant",
+        max_steps=steps,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+        seed=0,
+        disable_dropout=True,
+        max_grad_norm=1.0,
+        beta=0.0,
+        bf16=False,
+        fp16=False,
+    )
     data = datasets.Dataset.from_list([{"prompt": p} for p in prompts()])
-    trainer = GRPOTrainer(model=model, reward_funcs=length, args=args, train_dataset=data, processing_class=tokenizer,
-                          callbacks=[Clock()])
+    trainer = GRPOTrainer(
+        model=model, reward_funcs=length, args=args, train_dataset=data, processing_class=tokenizer, callbacks=[Clock()]
+    )
     trainer.train()
     GRPOTrainer._generate_and_score_completions = original
     logs = [entry for entry in trainer.state.log_history if "reward" in entry]
     curve = [entry["reward"] for entry in logs]
     lengths = [entry["completions/mean_length"] for entry in logs]
     loop = timings["end"] - timings["start"]
-    return {"steps": len(curve), "loop_seconds": loop, "steps_per_second": len(curve) / loop,
-            "completion_tokens_per_second": sum(lengths) * G * PROMPTS_PER_STEP / loop,
-            "generate_and_score_seconds": timings["generate_and_score"], "rest_seconds": loop - timings["generate_and_score"],
-            "curve": curve}
+    return {
+        "steps": len(curve),
+        "loop_seconds": loop,
+        "steps_per_second": len(curve) / loop,
+        "completion_tokens_per_second": sum(lengths) * G * PROMPTS_PER_STEP / loop,
+        "generate_and_score_seconds": timings["generate_and_score"],
+        "rest_seconds": loop - timings["generate_and_score"],
+        "curve": curve,
+    }
 
 
 def run_codex(policy: Path, steps: int, work: Path) -> dict:
@@ -109,10 +140,20 @@ def run_codex(policy: Path, steps: int, work: Path) -> dict:
     from codex_ml.offline.rl.loop import run_rl
 
     out = work / "codex"
-    composed = compose_config("offline/rl", [f"rl_agent.model_path={policy}", f"output_dir={out}", f"rl.steps={steps}",
-                                             f"rl.prompts_per_step={PROMPTS_PER_STEP}", f"rl_agent.group_size={G}",
-                                             f"rl_agent.max_new_tokens={NEW_TOKENS}", f"rl_agent.learning_rate={LR}",
-                                             "rl.checkpoint_interval=0", "rl.log_completions=0"])
+    composed = compose_config(
+        "offline/rl",
+        [
+            f"rl_agent.model_path={policy}",
+            f"output_dir={out}",
+            f"rl.steps={steps}",
+            f"rl.prompts_per_step={PROMPTS_PER_STEP}",
+            f"rl_agent.group_size={G}",
+            f"rl_agent.max_new_tokens={NEW_TOKENS}",
+            f"rl_agent.learning_rate={LR}",
+            "rl.checkpoint_interval=0",
+            "rl.log_completions=0",
+        ],
+    )
     started = {}
     import codex_ml.offline.rl.loop as loop_module
 
@@ -130,20 +171,30 @@ def run_codex(policy: Path, steps: int, work: Path) -> dict:
     loop = end - started["t"]  # includes logging, the final checkpoint and save_pretrained
     curve = [line["reward_mean"] for line in lines]
     tokens = sum(line["completion_length"] for line in lines) * G * PROMPTS_PER_STEP
-    return {"steps": len(curve), "loop_seconds": loop, "steps_per_second": len(curve) / loop,
-            "completion_tokens_per_second": tokens / loop, "act_seconds": sum(line["act_seconds"] for line in lines),
-            "update_seconds": sum(line["update_seconds"] for line in lines), "curve": curve}
+    return {
+        "steps": len(curve),
+        "loop_seconds": loop,
+        "steps_per_second": len(curve) / loop,
+        "completion_tokens_per_second": tokens / loop,
+        "act_seconds": sum(line["act_seconds"] for line in lines),
+        "update_seconds": sum(line["update_seconds"] for line in lines),
+        "curve": curve,
+    }
 
 
 def summarise(name: str, result: dict) -> str:
     curve = result["curve"]
     first, last = statistics.fmean(curve[:10]), statistics.fmean(curve[-10:])
     result.update({"reward_first10": first, "reward_last10": last})
-    split = (f"generate+score {result['generate_and_score_seconds']:.2f} s, rest {result['rest_seconds']:.2f} s"
-             if "generate_and_score_seconds" in result else
-             f"act (sample) {result['act_seconds']:.2f} s, update {result['update_seconds']:.2f} s")
-    return (f"| {name} | {result['steps_per_second']:.2f} | {result['completion_tokens_per_second']:.0f} | "
-            f"{first:.2f} -> {last:.2f} | {result['loop_seconds']:.2f} s: {split} |")
+    split = (
+        f"generate+score {result['generate_and_score_seconds']:.2f} s, rest {result['rest_seconds']:.2f} s"
+        if "generate_and_score_seconds" in result
+        else f"act (sample) {result['act_seconds']:.2f} s, update {result['update_seconds']:.2f} s"
+    )
+    return (
+        f"| {name} | {result['steps_per_second']:.2f} | {result['completion_tokens_per_second']:.0f} | "
+        f"{first:.2f} -> {last:.2f} | {result['loop_seconds']:.2f} s: {split} |"
+    )
 
 
 def main() -> None:
@@ -173,8 +224,11 @@ def main() -> None:
     import transformers
     import trl
 
-    print(f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, "
-          f"{args.threads} thread(s), best of {args.repeats}, {args.steps} steps, G={G}, {PROMPTS_PER_STEP} prompts/step, {NEW_TOKENS} new tokens")
+    print(
+        f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, "
+        f"{args.threads} thread(s), best of {args.repeats}, {args.steps} steps, G={G}, {PROMPTS_PER_STEP} prompts/step, "
+        f"{NEW_TOKENS} new tokens"
+    )
     print("| implementation | steps/s | completion tokens/s | mean reward, first 10 -> last 10 steps | loop time |")
     print("|---|---|---|---|---|")
     for name, result in results.items():

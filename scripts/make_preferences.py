@@ -9,6 +9,7 @@ of the usual failure kinds: a refusal, an off-topic ramble, a repetition loop, r
 command. Every pair has chosen != rejected. Tasks are split: the held-out pairs (field "split") ask
 about tasks the training pairs never mention, so held-out accuracy measures more than memorisation.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,16 +20,45 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "packages/codex-ml-offline-rl/src/codex_ml/offline/rl/fixtures"
 
 TASKS = [
-    "install a package offline", "read a CSV file", "sort a list of numbers", "reverse a string", "count words in a file",
-    "write a unit test", "parse a JSON document", "copy a directory", "measure how long a function takes",
-    "find duplicate lines", "rename many files", "merge two dictionaries", "compress a folder", "check a file exists",
-    "train a small model", "split a dataset into train and test", "plot a histogram", "schedule a nightly job",
-    "read environment variables", "log errors to a file", "connect to a local database", "hash a password",
-    "format a date", "profile memory use", "resume a stopped download", "validate an email address",
-    "create a virtual environment", "search text with a regular expression", "convert a list to a set",
-    "round a number to two decimals", "join paths safely", "read a large file line by line",
+    "install a package offline",
+    "read a CSV file",
+    "sort a list of numbers",
+    "reverse a string",
+    "count words in a file",
+    "write a unit test",
+    "parse a JSON document",
+    "copy a directory",
+    "measure how long a function takes",
+    "find duplicate lines",
+    "rename many files",
+    "merge two dictionaries",
+    "compress a folder",
+    "check a file exists",
+    "train a small model",
+    "split a dataset into train and test",
+    "plot a histogram",
+    "schedule a nightly job",
+    "read environment variables",
+    "log errors to a file",
+    "connect to a local database",
+    "hash a password",
+    "format a date",
+    "profile memory use",
+    "resume a stopped download",
+    "validate an email address",
+    "create a virtual environment",
+    "search text with a regular expression",
+    "convert a list to a set",
+    "round a number to two decimals",
+    "join paths safely",
+    "read a large file line by line",
 ]
-PROMPTS = ["How do I {task}?", "Explain how to {task}.", "What is a good way to {task}?", "Can you show me how to {task}?"]
+PROMPTS = [
+    "How do I {task}?",
+    "Explain how to {task}.",
+    "What is a good way to {task}?",
+    "Can you show me how to {task}?",
+]
 CHOSEN = [
     "Here are the steps to {task}: first check what you have, then {task} with the standard library, and finally "
     "test the result. For example, try it on a small input first.",
@@ -39,8 +69,10 @@ CHOSEN = [
 ]
 REJECTED = {
     "refusal": ["I don't know.", "No idea.", "Not sure, search for it somewhere."],
-    "off_topic": ["The weather is nice today and my cat likes to sleep in the sun.",
-                  "Bananas are yellow and trains are fast."],
+    "off_topic": [
+        "The weather is nice today and my cat likes to sleep in the sun.",
+        "Bananas are yellow and trains are fast.",
+    ],
     "repetition": ["{word} {word} {word} {word} {word} {word} {word} {word}"],
     "rude": ["That is a stupid question, figure it out yourself.", "Why would anyone ask that? Go away."],
     "destructive": ["Just run rm -rf / and start over.", "Easy: DROP TABLE users; then shutdown the machine."],
@@ -60,8 +92,15 @@ def pairs(seed: int, held_out_fraction: float = 0.25) -> list[dict[str, str]]:
             rejected = rng.choice(REJECTED[kind]).format(word=rng.choice(task.split()))
             chosen = rng.choice(CHOSEN).format(task=task)
             assert chosen != rejected
-            rows.append({"prompt": template.format(task=task), "chosen": chosen, "rejected": rejected,
-                         "rejected_kind": kind, "split": "test" if task in held else "train"})
+            rows.append(
+                {
+                    "prompt": template.format(task=task),
+                    "chosen": chosen,
+                    "rejected": rejected,
+                    "rejected_kind": kind,
+                    "split": "test" if task in held else "train",
+                }
+            )
     rng.shuffle(rows)
     return rows
 

@@ -1,5 +1,6 @@
 """The record schema in `codex-ml train`: the functional trainer reads `text` (else prompt + completion), the
 rollout reads `rollout.prompt_field` (else `prompt`, then `text`); a record without it is an error naming it."""
+
 from __future__ import annotations
 
 import json
@@ -29,13 +30,27 @@ def jsonl(tmp_path):
         path = tmp_path / "records.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in records))
         return path
+
     return write
 
 
 def test_train_reads_the_named_fields(tmp_path, jsonl):
-    data = jsonl({"text": "hello world", "question": "offline first"}, {"text": "more", "question": "fixtures are tiny"})
-    result = run_cli(["train", "-q", "-cn", "offline/tiny_fixtures", "data=offline/rl_prompts", f"dataset_loader.path={data}",
-                      "rollout.prompt_field=question", f"output_dir={tmp_path / 'run'}"], tmp_path)
+    data = jsonl(
+        {"text": "hello world", "question": "offline first"}, {"text": "more", "question": "fixtures are tiny"}
+    )
+    result = run_cli(
+        [
+            "train",
+            "-q",
+            "-cn",
+            "offline/tiny_fixtures",
+            "data=offline/rl_prompts",
+            f"dataset_loader.path={data}",
+            "rollout.prompt_field=question",
+            f"output_dir={tmp_path / 'run'}",
+        ],
+        tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     rollouts = [r for r in read_jsonl(tmp_path / "run" / "metrics.jsonl") if r["phase"] == "rollout"]
     assert [r["prompt"] for r in rollouts] == ["offline first", "fixtures are tiny"]
@@ -43,11 +58,23 @@ def test_train_reads_the_named_fields(tmp_path, jsonl):
 
 def test_a_record_without_the_field_is_an_error_naming_it(tmp_path, jsonl):
     data = jsonl({"text": "fine"}, {"body": "no text here"})
-    result = run_cli(["train", "-q", "-cn", "offline/tiny_fixtures", "data=offline/rl_prompts", f"dataset_loader.path={data}"],
-                     tmp_path)
+    result = run_cli(
+        ["train", "-q", "-cn", "offline/tiny_fixtures", "data=offline/rl_prompts", f"dataset_loader.path={data}"],
+        tmp_path,
+    )
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "training record 1 has no 'text' or 'prompt' field (it has ['body'])" in result.stderr
     data = jsonl({"text": "fine"})
-    result = run_cli(["train", "-q", "-cn", "offline/tiny_fixtures", "data=offline/rl_prompts", f"dataset_loader.path={data}",
-                      "rollout.prompt_field=question"], tmp_path)
+    result = run_cli(
+        [
+            "train",
+            "-q",
+            "-cn",
+            "offline/tiny_fixtures",
+            "data=offline/rl_prompts",
+            f"dataset_loader.path={data}",
+            "rollout.prompt_field=question",
+        ],
+        tmp_path,
+    )
     assert result.returncode != 0 and "dataset record 0 has no 'question' field (it has ['text'])" in result.stderr

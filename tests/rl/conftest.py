@@ -1,4 +1,5 @@
 """A tiny 2-layer GPT-2 (random weights, BPE trained on local text) for the RL tests, made once per session."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Composing the offline/rl config for a test run."""
+
 from __future__ import annotations
 
 from pathlib import Path

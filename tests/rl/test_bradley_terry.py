@@ -1,4 +1,5 @@
 """offline:bradley-terry: learns the shipped preference pairs, saves, and serves as a reward model by name and path."""
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,9 @@ from codex_ml.plugins.registries import datasets, reward_models  # noqa: E402
 def trained(policy_dir, tmp_path_factory):
     pairs = list(datasets.resolve_and_instantiate("offline:preferences"))
     out = tmp_path_factory.mktemp("bt") / "reward_model"
-    summary = train_bradley_terry(pairs, policy_dir, out, BradleyTerrySettings(epochs=2, batch_size=8, learning_rate=3e-3))
+    summary = train_bradley_terry(
+        pairs, policy_dir, out, BradleyTerrySettings(epochs=2, batch_size=8, learning_rate=3e-3)
+    )
     return summary, out
 
 
@@ -30,8 +33,10 @@ def test_held_out_accuracy_beats_chance_clearly(trained):
 def test_usable_as_a_reward_model_by_name_and_path(trained):
     _, out = trained
     reward = reward_models.resolve_and_instantiate("offline:bradley-terry", path=out)
-    good = reward.score("How do I read a CSV file?", "Here are the steps to read a CSV file: first check what you "
-                                                     "have, then test the result.")
+    good = reward.score(
+        "How do I read a CSV file?",
+        "Here are the steps to read a CSV file: first check what you have, then test the result.",
+    )
     bad = reward.score("How do I read a CSV file?", "That is a stupid question, figure it out yourself.")
     assert isinstance(good, float) and good > bad
     assert json.loads((out / "reward_config.json").read_text())["held_out_accuracy"] >= 0.8
@@ -42,7 +47,9 @@ def test_usable_as_a_reward_model_by_name_and_path(trained):
 
 def test_bad_pairs_are_named():
     with pytest.raises(PreferenceError, match="record 1 has chosen equal to rejected"):
-        check_pairs([{"prompt": "p", "chosen": "a", "rejected": "b"}, {"prompt": "p", "chosen": "same", "rejected": "same"}])
+        check_pairs(
+            [{"prompt": "p", "chosen": "a", "rejected": "b"}, {"prompt": "p", "chosen": "same", "rejected": "same"}]
+        )
     with pytest.raises(PreferenceError, match="record 0 lacks text field.*'rejected'"):
         check_pairs([{"prompt": "p", "chosen": "a"}])
     with pytest.raises(PreferenceError, match="empty"):

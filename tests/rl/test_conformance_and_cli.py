@@ -1,4 +1,5 @@
 """The new kinds pass the author kit's suites; `codex-ml rl` is a findable command with clean errors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -36,7 +37,10 @@ class TestBradleyTerryReward(RewardModelConformance):
         from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, train_bradley_terry
 
         out = tmp_path_factory.mktemp("bt-conformance")
-        pairs = [{"prompt": "q", "chosen": "good answer", "rejected": "bad"}, {"prompt": "r", "chosen": "yes", "rejected": "no"}]
+        pairs = [
+            {"prompt": "q", "chosen": "good answer", "rejected": "bad"},
+            {"prompt": "r", "chosen": "yes", "rejected": "no"},
+        ]
         train_bradley_terry(pairs, policy_dir, out, BradleyTerrySettings(epochs=1))
         self.saved = out
 
@@ -45,12 +49,21 @@ class TestBradleyTerryReward(RewardModelConformance):
 
 
 def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "codex_ml.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "codex_ml.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_rl_command_runs_and_writes_a_run_directory(policy_dir, tmp_path):
-    result = _cli("rl", "-cn", "offline/rl", f"rl_agent.model_path={policy_dir}", "rl.steps=2", "rl_agent.max_new_tokens=4",
-                  cwd=tmp_path)
+    result = _cli(
+        "rl",
+        "-cn",
+        "offline/rl",
+        f"rl_agent.model_path={policy_dir}",
+        "rl.steps=2",
+        "rl_agent.max_new_tokens=4",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "offline:grpo: steps 0..2" in result.stdout and "final policy:" in result.stdout
     run = next((tmp_path / "runs").iterdir())

@@ -1,4 +1,5 @@
 """GRPO/RLOO through the RL loop on a tiny GPT-2: learning, exact resume, the run directory, bad input."""
+
 from __future__ import annotations
 
 import json
@@ -41,14 +42,42 @@ def test_scripted_baseline_runs_through_the_same_loop_and_learns_nothing(policy_
 
 def test_run_directory_and_metrics(policy_dir, tmp_path):
     out = tmp_path / "run"
-    run_rl(compose_rl(policy_dir, out, "rl_agent=offline/rloo", "rl.steps=3", "rl.checkpoint_interval=2",
-                      "rl_agent.kl_coef=0.1", "+rewards.heuristic.plugin=offline:heuristic",
-                      "+reward_weights.heuristic=0.5"), quiet=True)
-    assert {p.name for p in out.iterdir()} >= {"config.yaml", "overrides.json", "metrics.jsonl", "summary.json",
-                                               "provenance.json", "checkpoints", "final"}
+    run_rl(
+        compose_rl(
+            policy_dir,
+            out,
+            "rl_agent=offline/rloo",
+            "rl.steps=3",
+            "rl.checkpoint_interval=2",
+            "rl_agent.kl_coef=0.1",
+            "+rewards.heuristic.plugin=offline:heuristic",
+            "+reward_weights.heuristic=0.5",
+        ),
+        quiet=True,
+    )
+    assert {p.name for p in out.iterdir()} >= {
+        "config.yaml",
+        "overrides.json",
+        "metrics.jsonl",
+        "summary.json",
+        "provenance.json",
+        "checkpoints",
+        "final",
+    }
     line = metrics(out)[-1]
-    for key in ("reward_mean", "reward_std", "reward_mean/length", "reward_std/length", "reward_mean/heuristic",
-                "reward_std/heuristic", "completion_length", "zero_spread_fraction", "kl", "loss", "learning_rate"):
+    for key in (
+        "reward_mean",
+        "reward_std",
+        "reward_mean/length",
+        "reward_std/length",
+        "reward_mean/heuristic",
+        "reward_std/heuristic",
+        "completion_length",
+        "zero_spread_fraction",
+        "kl",
+        "loss",
+        "learning_rate",
+    ):
         assert isinstance(line[key], float), key
     assert line["kl"] >= 0.0
     total = line["reward_mean/length"] + 0.5 * line["reward_mean/heuristic"]
@@ -78,7 +107,9 @@ def test_resume_is_bitwise_exact(policy_dir, tmp_path):
     a, b = _final_weights(whole), _final_weights(split)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     keys = ("step", "reward_mean", "loss", "kl", "samples")
-    assert [{k: line[k] for k in keys} for line in metrics(whole)] == [{k: line[k] for k in keys} for line in metrics(split)]
+    assert [{k: line[k] for k in keys} for line in metrics(whole)] == [
+        {k: line[k] for k in keys} for line in metrics(split)
+    ]
 
 
 def test_resume_refuses_a_changed_configuration(policy_dir, tmp_path):
@@ -105,8 +136,16 @@ def test_empty_prompt_set_and_records_without_the_prompt_field(policy_dir, tmp_p
         run_rl(compose_rl(policy_dir, tmp_path / "b", f"dataset_loader.path={wrong}"), quiet=True)
     questions = tmp_path / "questions.jsonl"
     questions.write_text(json.dumps({"question": "where is it?", "text": "not this"}) + "\n")
-    summary = run_rl(compose_rl(policy_dir, tmp_path / "c", f"dataset_loader.path={questions}",
-                                "rollout.prompt_field=question", "rl.steps=1"), quiet=True)
+    summary = run_rl(
+        compose_rl(
+            policy_dir,
+            tmp_path / "c",
+            f"dataset_loader.path={questions}",
+            "rollout.prompt_field=question",
+            "rl.steps=1",
+        ),
+        quiet=True,
+    )
     assert summary["prompts"] == 1
     assert metrics(tmp_path / "c")[0]["samples"][0]["prompt"] == "where is it?"
 
@@ -130,7 +169,9 @@ def test_non_finite_rewards_are_skipped_then_stop_the_run(policy_dir, tmp_path, 
         run_rl(compose_rl(policy_dir, out, "rl.steps=8", "rl.max_bad_steps=2", "rl.checkpoint_interval=0"), quiet=True)
     lines = metrics(out)
     assert [line.get("skipped", False) for line in lines] == [False, True, False, True, True]
-    assert lines[1]["reason"] == "non-finite reward for completion(s) [0]" and lines[1]["non_finite"][0]["length"] == "nan"
+    assert (
+        lines[1]["reason"] == "non-finite reward for completion(s) [0]" and lines[1]["non_finite"][0]["length"] == "nan"
+    )
     assert [line["updated"] for line in lines if not line.get("skipped")] == [1.0, 1.0]
     saved = out / "checkpoints" / "checkpoint-00000005"
     assert str(saved) in str(caught.value) and (saved / "agent" / "policy.safetensors").is_file()

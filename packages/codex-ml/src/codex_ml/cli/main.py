@@ -16,7 +16,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("codex_ml.cli.train:train", "Train with a Hydra-composed config; writes a run directory."),
     "evaluate": ("codex_ml.cli.evaluate:evaluate", "Score a model on an evaluation set; writes results.json and samples.jsonl."),
     "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
-    "rl": ("codex_ml.offline.rl.command:rl", "Train an RL agent from rewards (GRPO, RLOO); writes a run directory. Needs codex-ml-offline-rl."),
+    "rl": ("codex_ml.offline.rl.command:rl",
+           "Train an RL agent from rewards (GRPO, RLOO); writes a run directory. Needs codex-ml-offline-rl."),
 }
 
 

@@ -18,7 +18,8 @@ from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requ
 from codex_ml.records import prompt_of
 
 
-def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any], quiet: bool) -> dict[str, Any]:
+def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],
+              quiet: bool) -> dict[str, Any]:
     """One pass of the RL agent contract over the dataset: per record the agent acts on the prompt (from
     ``rollout.prompt_field``), the reward model scores its completion; then one ``update`` with every step
     whose reward is finite."""
@@ -28,9 +29,10 @@ def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[
     records = list(itertools.islice(dataset, int(limit) if limit else None))
     prompts = [prompt_of(record, rollout_cfg.get("prompt_field"), index=i) for i, record in enumerate(records)]
     steps = []
-    for prompt in progress(prompts, total=len(prompts), desc="rollout", quiet=quiet):
-        scored = rollout(agent, make_states([prompt], 1, tokenizer.encode), reward)
-        steps.extend(scored.steps)
+    group_size = int(getattr(agent, "group_size", 1))  # a group-baseline agent samples G completions per prompt
+    states = make_states(prompts, group_size, tokenizer.encode)  # one group number per record
+    for group in progress(range(len(prompts)), total=len(prompts), desc="rollout", quiet=quiet):
+        steps.extend(rollout(agent, states[group * group_size:(group + 1) * group_size], reward).steps)
     for index, step in enumerate(steps):
         session.run.log({"phase": "rollout", "index": index, "prompt": step["prompt"], "completion": step["completion"],
                          "prompt_tokens": len(step["prompt_ids"]), "completion_tokens": len(step["completion_ids"]),

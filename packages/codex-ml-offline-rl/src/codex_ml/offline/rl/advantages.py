@@ -1,4 +1,5 @@
 """Group baselines: GRPO's normalised group mean and RLOO's leave-one-out mean (torch-free)."""
+
 from __future__ import annotations
 
 import math
@@ -49,5 +50,7 @@ def zero_spread_fraction(rewards: Sequence[float], group_ids: Sequence[int]) -> 
     groups = groups_of(group_ids)
     if not groups:
         return 0.0
-    flat = sum(1 for members in groups.values() if max(rewards[i] for i in members) - min(rewards[i] for i in members) <= 1e-12)
+    flat = sum(
+        1 for members in groups.values() if max(rewards[i] for i in members) - min(rewards[i] for i in members) <= 1e-12
+    )
     return flat / len(groups)

@@ -7,6 +7,7 @@ r_rejected)``, as TRL's RewardTrainer does. It reports the held-out pair accurac
 held-out pairs scored chosen > rejected) before and after, and saves with ``save_pretrained`` plus
 ``reward_config.json``. The reward model then loads from that directory by name and path.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,17 +35,28 @@ def check_pairs(records: Sequence[Any]) -> list[dict[str, str]]:
     pairs = []
     for index, record in enumerate(records):
         if not isinstance(record, Mapping):
-            raise PreferenceError(f"preference record {index} is a {type(record).__name__}, expected an object with "
-                                  "'prompt', 'chosen' and 'rejected'")
+            raise PreferenceError(
+                f"preference record {index} is a {type(record).__name__}, expected an object with "
+                "'prompt', 'chosen' and 'rejected'"
+            )
         missing = [k for k in ("prompt", "chosen", "rejected") if not isinstance(record.get(k), str)]
         if missing:
-            raise PreferenceError(f"preference record {index} lacks text field(s) {', '.join(map(repr, missing))}: "
-                                  f"{dict(record)!r:.160}")
+            raise PreferenceError(
+                f"preference record {index} lacks text field(s) {', '.join(map(repr, missing))}: {dict(record)!r:.160}"
+            )
         if record["chosen"] == record["rejected"]:
-            raise PreferenceError(f"preference record {index} has chosen equal to rejected ({record['chosen']!r:.80}): "
-                                  "a pair must prefer one answer over a different one; fix or drop it")
-        pairs.append({"prompt": record["prompt"], "chosen": record["chosen"], "rejected": record["rejected"],
-                      "split": str(record.get("split", ""))})
+            raise PreferenceError(
+                f"preference record {index} has chosen equal to rejected ({record['chosen']!r:.80}): "
+                "a pair must prefer one answer over a different one; fix or drop it"
+            )
+        pairs.append(
+            {
+                "prompt": record["prompt"],
+                "chosen": record["chosen"],
+                "rejected": record["rejected"],
+                "split": str(record.get("split", "")),
+            }
+        )
     if not pairs:
         raise PreferenceError("the preference set is empty: there is nothing to train on")
     return pairs
@@ -77,8 +89,10 @@ class BradleyTerrySettings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise UnknownSettingError(f"offline:bradley-terry: unknown setting(s) {', '.join(map(repr, unknown))}; "
-                                      f"known: {', '.join(sorted(known))}")
+            raise UnknownSettingError(
+                f"offline:bradley-terry: unknown setting(s) {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
         settings = cls(**{k: v for k, v in values.items() if v is not None})
         if settings.epochs < 1 or settings.batch_size < 1 or not settings.learning_rate > 0:
             raise CodexMLError("offline:bradley-terry: epochs and batch_size must be >= 1 and learning_rate > 0")
@@ -95,7 +109,7 @@ class BradleyTerryReward:
 
     def _ids(self, prompt: str, completion: str) -> list[int]:
         ids = list(self.tokenizer.encode(prompt + SEPARATOR + completion, add_special_tokens=False))
-        return ids[-self.max_length:] or [self.tokenizer.eos_token_id]
+        return ids[-self.max_length :] or [self.tokenizer.eos_token_id]
 
     def rewards(self, ids: Sequence[Sequence[int]], *, grad: bool = False):
         """Rewards of token sequences, as a (n,) tensor (right-padded batch)."""
@@ -106,8 +120,8 @@ class BradleyTerryReward:
         batch = torch.full((len(ids), width), pad, dtype=torch.long)
         mask = torch.zeros((len(ids), width), dtype=torch.long)
         for row, seq in enumerate(ids):
-            batch[row, :len(seq)] = torch.tensor(list(seq), dtype=torch.long)
-            mask[row, :len(seq)] = 1
+            batch[row, : len(seq)] = torch.tensor(list(seq), dtype=torch.long)
+            mask[row, : len(seq)] = 1
         device = next(self.module.parameters()).device
         with torch.set_grad_enabled(grad):
             logits = self.module(input_ids=batch.to(device), attention_mask=mask.to(device)).logits
@@ -142,14 +156,20 @@ def _sequence_classifier(base: Path):
     tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True, trust_remote_code=False)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     module = transformers.AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=1, pad_token_id=pad, local_files_only=True, trust_remote_code=False, use_safetensors=True)
+        base, num_labels=1, pad_token_id=pad, local_files_only=True, trust_remote_code=False, use_safetensors=True
+    )
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return module, tokenizer
 
 
-def train_bradley_terry(records: Sequence[Any], base: str | os.PathLike[str], output_dir: str | os.PathLike[str],
-                        settings: BradleyTerrySettings | None = None, log: Any = None) -> dict[str, Any]:
+def train_bradley_terry(
+    records: Sequence[Any],
+    base: str | os.PathLike[str],
+    output_dir: str | os.PathLike[str],
+    settings: BradleyTerrySettings | None = None,
+    log: Any = None,
+) -> dict[str, Any]:
     """Train on ``records`` from the causal LM checkpoint ``base``; save to ``output_dir``; return a summary."""
     import torch
 
@@ -162,18 +182,21 @@ def train_bradley_terry(records: Sequence[Any], base: str | os.PathLike[str], ou
     module, tokenizer = _sequence_classifier(Path(base))
     reward = BradleyTerryReward(module, tokenizer, max_length=cfg.max_length)
     accuracy_initial = reward.pair_accuracy(held)
-    optimizer = torch.optim.AdamW([p for p in module.parameters() if p.requires_grad], lr=cfg.learning_rate,
-                                  weight_decay=cfg.weight_decay)
+    optimizer = torch.optim.AdamW(
+        [p for p in module.parameters() if p.requires_grad], lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    )
     rng = random.Random(cfg.seed)
     step = 0
     for epoch in range(cfg.epochs):
         order = list(range(len(train)))
         rng.shuffle(order)
         for start in range(0, len(order), cfg.batch_size):
-            batch = [train[i] for i in order[start:start + cfg.batch_size]]
-            ids = [reward._ids(p["prompt"], p["chosen"]) for p in batch] + [reward._ids(p["prompt"], p["rejected"]) for p in batch]
+            batch = [train[i] for i in order[start : start + cfg.batch_size]]
+            ids = [reward._ids(p["prompt"], p["chosen"]) for p in batch] + [
+                reward._ids(p["prompt"], p["rejected"]) for p in batch
+            ]
             scores = reward.rewards(ids, grad=True)
-            margin = scores[:len(batch)] - scores[len(batch):]
+            margin = scores[: len(batch)] - scores[len(batch) :]
             loss = -torch.nn.functional.logsigmoid(margin).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -182,21 +205,43 @@ def train_bradley_terry(records: Sequence[Any], base: str | os.PathLike[str], ou
             optimizer.step()
             step += 1
             if log is not None:
-                log({"step": step, "epoch": epoch + 1, "loss": float(loss.detach()),
-                     "train_pair_accuracy": float((margin > 0).float().mean())})
+                log(
+                    {
+                        "step": step,
+                        "epoch": epoch + 1,
+                        "loss": float(loss.detach()),
+                        "train_pair_accuracy": float((margin > 0).float().mean()),
+                    }
+                )
     module.eval()
     accuracy = reward.pair_accuracy(held)
     target = Path(output_dir)
     target.mkdir(parents=True, exist_ok=True)
     module.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    summary = {"trainer": "offline:bradley-terry", "trained": True, "steps": step, "train_pairs": len(train),
-               "held_out_pairs": len(held), "held_out_accuracy_initial": accuracy_initial, "held_out_accuracy": accuracy,
-               "reward_model": str(target), "config": asdict(cfg)}
+    summary = {
+        "trainer": "offline:bradley-terry",
+        "trained": True,
+        "steps": step,
+        "train_pairs": len(train),
+        "held_out_pairs": len(held),
+        "held_out_accuracy_initial": accuracy_initial,
+        "held_out_accuracy": accuracy,
+        "reward_model": str(target),
+        "config": asdict(cfg),
+    }
     from codex_ml.io import atomic_write_json
 
-    atomic_write_json(target / REWARD_CONFIG, {"separator": SEPARATOR, "max_length": cfg.max_length, "base_model": str(base),
-                                               "held_out_accuracy": accuracy, "held_out_pairs": len(held)})
+    atomic_write_json(
+        target / REWARD_CONFIG,
+        {
+            "separator": SEPARATOR,
+            "max_length": cfg.max_length,
+            "base_model": str(base),
+            "held_out_accuracy": accuracy,
+            "held_out_pairs": len(held),
+        },
+    )
     return summary
 
 
@@ -207,12 +252,21 @@ class BradleyTerryTrainer:
     def __init__(self, settings: BradleyTerrySettings) -> None:
         self.settings = settings
 
-    def fit(self, model: Any, dataset: Any, *, tokenizer: Any = None, log: Any = None,
-            output_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    def fit(
+        self,
+        model: Any,
+        dataset: Any,
+        *,
+        tokenizer: Any = None,
+        log: Any = None,
+        output_dir: str | os.PathLike[str] | None = None,
+    ) -> dict[str, Any]:
         base = getattr(model, "source", None)
         if base is None or not (Path(base) / "config.json").is_file():
-            raise CodexMLError("offline:bradley-terry trains from a transformers checkpoint directory: use "
-                               "model=offline/gpt2 (or offline/tinyllama) so the model has one")
+            raise CodexMLError(
+                "offline:bradley-terry trains from a transformers checkpoint directory: use "
+                "model=offline/gpt2 (or offline/tinyllama) so the model has one"
+            )
         if output_dir is None:
             raise CodexMLError("offline:bradley-terry needs an output directory to save the reward model in")
         return train_bradley_terry(list(dataset), base, Path(output_dir) / "reward_model", self.settings, log)
@@ -228,17 +282,23 @@ def load_bradley_terry_reward(path: str | os.PathLike[str] | None = None) -> Bra
     directory = resolve("offline:bradley-terry", BRADLEY_TERRY, path)
     config_file = directory / REWARD_CONFIG
     if not config_file.is_file():
-        raise MalformedArtifactError(f"{directory}: no {REWARD_CONFIG}; it is not a reward model saved by the "
-                                     "offline:bradley-terry trainer")
+        raise MalformedArtifactError(
+            f"{directory}: no {REWARD_CONFIG}; it is not a reward model saved by the offline:bradley-terry trainer"
+        )
     from codex_ml.artifacts.files import read_json_object
     from codex_ml.offline.models.offline_env import import_transformers
 
-    config = read_json_object(config_file, required={"max_length": int}, optional={"separator": str, "base_model": str,
-                              "held_out_accuracy": (float, type(None)), "held_out_pairs": int}, allow_extra=True)
+    config = read_json_object(
+        config_file,
+        required={"max_length": int},
+        optional={"separator": str, "base_model": str, "held_out_accuracy": (float, type(None)), "held_out_pairs": int},
+        allow_extra=True,
+    )
     transformers = import_transformers()
     tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
     module = transformers.AutoModelForSequenceClassification.from_pretrained(
-        directory, local_files_only=True, trust_remote_code=False, use_safetensors=True)
+        directory, local_files_only=True, trust_remote_code=False, use_safetensors=True
+    )
     if not math.isfinite(float(config["max_length"])) or config["max_length"] < 1:
         raise MalformedArtifactError(f"{config_file}: max_length must be >= 1")
     return BradleyTerryReward(module, tokenizer, max_length=config["max_length"], source=directory)

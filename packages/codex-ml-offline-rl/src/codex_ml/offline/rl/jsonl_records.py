@@ -1,5 +1,6 @@
 """JSONL datasets of this distribution: RL prompts (``offline:rl-prompts``) and preference pairs
 (``offline:preferences``); one JSON object per line, blank lines ignored."""
+
 from __future__ import annotations
 
 import json

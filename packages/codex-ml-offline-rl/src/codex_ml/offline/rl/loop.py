@@ -11,6 +11,7 @@ The run directory is the training one: config.yaml, overrides.json, metrics.json
 model policies), summary.json, provenance.json. ``rl.resume=true`` continues from the newest checkpoint
 in ``output_dir`` and gives bitwise the same result on CPU as an uninterrupted run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,8 +100,10 @@ class PromptOrder:
 def _reward_requests(config: dict[str, Any]) -> list[tuple[str, str, Any]]:
     rewards = config.get("rewards") or {}
     if not rewards:
-        raise RLConfigError("no reward model configured: add one under `rewards`, e.g. "
-                            "+rewards.length.plugin=offline:length (see docs/rl.md)")
+        raise RLConfigError(
+            "no reward model configured: add one under `rewards`, e.g. "
+            "+rewards.length.plugin=offline:length (see docs/rl.md)"
+        )
     return [(f"rewards.{name}", "reward_models", node) for name, node in rewards.items() if node]
 
 
@@ -108,7 +111,9 @@ def _weights(config: dict[str, Any], names: list[str]) -> dict[str, float]:
     given = dict(config.get("reward_weights") or {})
     unknown = sorted(set(given) - set(names))
     if unknown:
-        raise RLConfigError(f"reward_weights names {', '.join(unknown)}, which is not under rewards ({', '.join(names)})")
+        raise RLConfigError(
+            f"reward_weights names {', '.join(unknown)}, which is not under rewards ({', '.join(names)})"
+        )
     weights = {name: float(given.get(name, 1.0)) for name in names}
     bad = [n for n, w in weights.items() if not math.isfinite(w)]
     if bad:
@@ -126,7 +131,7 @@ def _checkpoints(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
     found = [p for p in root.iterdir() if p.name.startswith(CHECKPOINT_PREFIX) and (p / LOOP_STATE).is_file()]
-    return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX):]))
+    return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX) :]))
 
 
 def save_checkpoint(root: Path, step: int, agent: Any, state: dict[str, Any], keep: int) -> Path:
@@ -172,11 +177,14 @@ def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
 def run_rl(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
     config = composed.config
     settings = LoopSettings.from_config(config.get("rl"))
-    if settings.resume not in (False, "", None) and not config.get("output_dir") and settings.resume is True:
+    if settings.resume is True and not config.get("output_dir"):
         raise RLConfigError("rl.resume=true continues the run in output_dir: set output_dir=<the run directory>")
     rewards = _reward_requests(config)
-    requests = [("rl_agent", "rl_agents", config.get("rl_agent")), ("dataset_loader", "datasets", config.get("dataset_loader")),
-                *rewards]
+    requests = [
+        ("rl_agent", "rl_agents", config.get("rl_agent")),
+        ("dataset_loader", "datasets", config.get("dataset_loader")),
+        *rewards,
+    ]
     session = Session.open(composed, requests)
     with session.failure_recorded():
         return _run(session, composed, settings, [role.split(".", 1)[1] for role, _, _ in rewards], quiet)
@@ -185,15 +193,21 @@ def run_rl(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
 def _prompts(session: Session, config: dict[str, Any]) -> list[str]:
     field = (config.get("rollout") or {}).get("prompt_field")
     dataset = session["dataset_loader"]
-    prompts = [prompt_of(record, field, index=i, where=f"prompt set ({session.planned['dataset_loader'].name})")
-               for i, record in enumerate(dataset)]
+    prompts = [
+        prompt_of(record, field, index=i, where=f"prompt set ({session.planned['dataset_loader'].name})")
+        for i, record in enumerate(dataset)
+    ]
     if not prompts:
-        raise RLConfigError(f"the prompt set ({session.planned['dataset_loader'].name}) is empty: there is nothing to "
-                            "act on; point dataset_loader.path at a file with at least one record")
+        raise RLConfigError(
+            f"the prompt set ({session.planned['dataset_loader'].name}) is empty: there is nothing to "
+            "act on; point dataset_loader.path at a file with at least one record"
+        )
     return prompts
 
 
-def _run(session: Session, composed: Composed, settings: LoopSettings, reward_names: list[str], quiet: bool) -> dict[str, Any]:
+def _run(
+    session: Session, composed: Composed, settings: LoopSettings, reward_names: list[str], quiet: bool
+) -> dict[str, Any]:
     config = composed.config
     agent = session["rl_agent"]
     prompts = _prompts(session, config)
@@ -210,8 +224,10 @@ def _run(session: Session, composed: Composed, settings: LoopSettings, reward_na
     if resume is not None:
         state = json.loads((resume / LOOP_STATE).read_text())
         if state.get("config_hash") != config_hash:
-            raise RLConfigError(f"refusing to resume from {resume}: the configuration differs from the run that wrote it "
-                                f"(only {', '.join('rl.' + k for k in RESUME_FREE)} may change)")
+            raise RLConfigError(
+                f"refusing to resume from {resume}: the configuration differs from the run that wrote it "
+                f"(only {', '.join('rl.' + k for k in RESUME_FREE)} may change)"
+            )
         agent.load(resume / "agent")
         order = PromptOrder(len(prompts), order.seed, **state["order"])
         start, bad_run, resumed_from = int(state["step"]), int(state["bad_run"]), str(resume)
@@ -230,19 +246,35 @@ def _run(session: Session, composed: Composed, settings: LoopSettings, reward_na
             bad_run += 1
             skipped += 1
             bad = [i for i, s in enumerate(scored.steps) if not math.isfinite(s["reward"])]
-            record.update({"skipped": True, "reason": f"non-finite reward for completion(s) {bad}",
-                           "non_finite": [{"prompt": scored.steps[i]["prompt"], "completion": scored.steps[i]["completion"],
-                                           **{n: _json_number(scored.per_model[n][i]) for n in reward_names}}
-                                          for i in bad[:3]]})
+            record.update(
+                {
+                    "skipped": True,
+                    "reason": f"non-finite reward for completion(s) {bad}",
+                    "non_finite": [
+                        {
+                            "prompt": scored.steps[i]["prompt"],
+                            "completion": scored.steps[i]["completion"],
+                            **{n: _json_number(scored.per_model[n][i]) for n in reward_names},
+                        }
+                        for i in bad[:3]
+                    ],
+                }
+            )
             run.log(record)
             if bad_run >= settings.max_bad_steps:
-                saved.append(str(save_checkpoint(checkpoints, done, agent, _loop_state(config_hash, order, 0),
-                                                 settings.keep_checkpoints)))
+                saved.append(
+                    str(
+                        save_checkpoint(
+                            checkpoints, done, agent, _loop_state(config_hash, order, 0), settings.keep_checkpoints
+                        )
+                    )
+                )
                 run.close()
                 raise NonFiniteRewardError(
                     f"{bad_run} steps in a row had a NaN or infinite reward (last at step {done}: {record['reason']}); "
                     f"stopped. The policy trained so far is saved in {saved[-1]}; fix the reward model and continue "
-                    f"with output_dir={run.path} rl.resume={saved[-1]}")
+                    f"with output_dir={run.path} rl.resume={saved[-1]}"
+                )
             continue
         bad_run = 0
         stats = check_update(agent, agent.update(scored.steps))
@@ -250,33 +282,62 @@ def _run(session: Session, composed: Composed, settings: LoopSettings, reward_na
         rewards = [s["reward"] for s in scored.steps]
         lengths = [len(s["completion_ids"]) for s in scored.steps]
         tokens = sum(lengths)
-        record.update({
-            "loss": stats["loss"], "updated": stats["updated"], "kl": stats.get("kl"),
-            "learning_rate": stats.get("learning_rate"),
-            "completion_length": statistics.fmean(lengths) if lengths else 0.0,
-            "zero_spread_fraction": _zero_spread(scored.steps),
-            "act_seconds": acted - started, "update_seconds": updated - acted,
-            "completion_tokens_per_second": tokens / max(updated - started, 1e-9),
-            "agent": {k: v for k, v in stats.items() if k not in ("loss", "updated", "kl", "learning_rate")},
-        })
+        record.update(
+            {
+                "loss": stats["loss"],
+                "updated": stats["updated"],
+                "kl": stats.get("kl"),
+                "learning_rate": stats.get("learning_rate"),
+                "completion_length": statistics.fmean(lengths) if lengths else 0.0,
+                "zero_spread_fraction": _zero_spread(scored.steps),
+                "act_seconds": acted - started,
+                "update_seconds": updated - acted,
+                "completion_tokens_per_second": tokens / max(updated - started, 1e-9),
+                "agent": {k: v for k, v in stats.items() if k not in ("loss", "updated", "kl", "learning_rate")},
+            }
+        )
         if settings.log_completions:
-            record["samples"] = [{"prompt": s["prompt"], "completion": s["completion"], "reward": s["reward"]}
-                                 for s in scored.steps[: settings.log_completions]]
+            record["samples"] = [
+                {"prompt": s["prompt"], "completion": s["completion"], "reward": s["reward"]}
+                for s in scored.steps[: settings.log_completions]
+            ]
         run.log(record)
         curve.append(statistics.fmean(rewards))
         if settings.checkpoint_interval and done % settings.checkpoint_interval == 0 and done != settings.steps:
-            saved.append(str(save_checkpoint(checkpoints, done, agent, _loop_state(config_hash, order, bad_run),
-                                             settings.keep_checkpoints)))
-    saved.append(str(save_checkpoint(checkpoints, settings.steps, agent, _loop_state(config_hash, order, bad_run),
-                                     settings.keep_checkpoints)))
+            saved.append(
+                str(
+                    save_checkpoint(
+                        checkpoints, done, agent, _loop_state(config_hash, order, bad_run), settings.keep_checkpoints
+                    )
+                )
+            )
+    saved.append(
+        str(
+            save_checkpoint(
+                checkpoints, settings.steps, agent, _loop_state(config_hash, order, bad_run), settings.keep_checkpoints
+            )
+        )
+    )
     final = _save_final(agent, run.path / "final")
     run.close()
     summary = {
-        "command": "rl", "config_name": composed.config_name, "run_dir": str(run.path), "components": session.components(),
-        "agent": session.planned["rl_agent"].name, "steps": settings.steps, "start_step": start, "resumed_from": resumed_from,
-        "group_size": group_size, "prompts": len(prompts), "skipped_steps": skipped, "reward_weights": weights,
-        "first_reward_mean": curve[0] if curve else None, "last_reward_mean": curve[-1] if curve else None,
-        "checkpoints": saved, "final_policy": str(final) if final else None, "time_taken_seconds": session.elapsed(),
+        "command": "rl",
+        "config_name": composed.config_name,
+        "run_dir": str(run.path),
+        "components": session.components(),
+        "agent": session.planned["rl_agent"].name,
+        "steps": settings.steps,
+        "start_step": start,
+        "resumed_from": resumed_from,
+        "group_size": group_size,
+        "prompts": len(prompts),
+        "skipped_steps": skipped,
+        "reward_weights": weights,
+        "first_reward_mean": curve[0] if curve else None,
+        "last_reward_mean": curve[-1] if curve else None,
+        "checkpoints": saved,
+        "final_policy": str(final) if final else None,
+        "time_taken_seconds": session.elapsed(),
     }
     run.write_json("summary.json", summary)
     session.write_provenance(session.artefacts())
@@ -328,4 +389,3 @@ def _save_final(agent: Any, target: Path) -> Path | None:
     else:
         agent.save(target)
     return target
-

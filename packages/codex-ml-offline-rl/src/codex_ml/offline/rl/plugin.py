@@ -5,8 +5,10 @@ from codex_ml.plugins import hookimpl
 PACKAGE = "codex_ml.offline.rl"
 LENGTH_REWARD = ArtifactSpec("CODEX_ML_LENGTH_REWARD_PATH", "CODEX_ML_OFFLINE_METRICS_DIR", "length_reward.json", package=PACKAGE)
 SCRIPTED_POLICY = ArtifactSpec("CODEX_ML_SCRIPTED_AGENT_PATH", "CODEX_ML_OFFLINE_RL_DIR", "scripted_agent/policy.json", package=PACKAGE)
-RL_PROMPTS = ArtifactSpec("CODEX_ML_RL_PROMPTS_PATH", "CODEX_ML_OFFLINE_DATASETS_DIR", "rl_prompts.jsonl", package=PACKAGE)
-PREFERENCES = ArtifactSpec("CODEX_ML_PREFERENCES_PATH", "CODEX_ML_OFFLINE_DATASETS_DIR", "preferences.jsonl", package=PACKAGE)
+RL_PROMPTS = ArtifactSpec("CODEX_ML_RL_PROMPTS_PATH", "CODEX_ML_OFFLINE_DATASETS_DIR", "rl_prompts.jsonl",
+                          package=PACKAGE)
+PREFERENCES = ArtifactSpec("CODEX_ML_PREFERENCES_PATH", "CODEX_ML_OFFLINE_DATASETS_DIR", "preferences.jsonl",
+                           package=PACKAGE)
 BRADLEY_TERRY = ArtifactSpec("CODEX_ML_BRADLEY_TERRY_PATH", "CODEX_ML_OFFLINE_RL_DIR", "bradley_terry", is_dir=True,
                              required=("config.json",))
 POLICY_REQUIRES = ("torch", "transformers", "safetensors")
@@ -26,7 +28,8 @@ def register_reward_models(register):
 @hookimpl
 def register_rl_agents(register):
     register("offline:scripted", "codex_ml.offline.rl.scripted:load_scripted_agent",
-             summary="Replays the actions in policy.json, cycling or holding the last (no learning)", artifact=SCRIPTED_POLICY)
+             summary="Replays the actions in policy.json, cycling or holding the last (no learning)",
+             artifact=SCRIPTED_POLICY)
     register("offline:grpo", "codex_ml.offline.rl.policy_agent:load_grpo_agent",
              summary="GRPO: G samples per prompt, group-normalised advantages, clipped ratio, optional KL",
              requires=POLICY_REQUIRES, extra="torch")

@@ -9,6 +9,7 @@ and minimises the clipped surrogate ``-min(r A, clip(r, 1-e, 1+e) A)`` plus, whe
 With ``inner_steps`` = 1 the ratio r is 1 and this is plain policy gradient (TRL's default).
 Dropout stays off (the module is kept in eval mode), so sampling and loss see the same policy.
 """
+
 from __future__ import annotations
 
 import copy
@@ -77,7 +78,7 @@ class PolicyGradientAgent:
         if not ids:
             start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.eos_id
             ids = [start] if start is not None else [self.pad_id]
-        return ids[-(self.context - self.settings.max_new_tokens):]
+        return ids[-(self.context - self.settings.max_new_tokens) :]
 
     def act(self, state: RLState) -> RLAction:
         return self.act_batch([state])[0]
@@ -85,11 +86,20 @@ class PolicyGradientAgent:
     def act_batch(self, states: Sequence[RLState]) -> list[RLAction]:
         """One sampled completion per state, all states in one batch."""
         s = self.settings
-        samples = sample(self.module, [self.prompt_ids(state["prompt"]) for state in states],
-                         max_new_tokens=s.max_new_tokens, eos_id=self.eos_id, pad_id=self.pad_id,
-                         generator=self.generator, temperature=s.temperature, top_p=s.top_p)
-        return [RLAction(completion=self._decode(ids), completion_ids=ids, logprobs=logps)
-                for ids, logps in zip(samples.completion_ids, samples.logprobs)]
+        samples = sample(
+            self.module,
+            [self.prompt_ids(state["prompt"]) for state in states],
+            max_new_tokens=s.max_new_tokens,
+            eos_id=self.eos_id,
+            pad_id=self.pad_id,
+            generator=self.generator,
+            temperature=s.temperature,
+            top_p=s.top_p,
+        )
+        return [
+            RLAction(completion=self._decode(ids), completion_ids=ids, logprobs=logps)
+            for ids, logps in zip(samples.completion_ids, samples.logprobs)
+        ]
 
     def _decode(self, ids: Sequence[int]) -> str:
         return self.tokenizer.decode([i for i in ids if i != self.eos_id])
@@ -105,9 +115,9 @@ class PolicyGradientAgent:
         targets = torch.zeros((len(rows), width - 1), dtype=torch.float32)
         for row, (prompt, completion) in enumerate(rows):
             seq = prompt + completion
-            ids[row, :len(seq)] = torch.tensor(seq, dtype=torch.long)
-            attention[row, :len(seq)] = 1
-            targets[row, len(prompt) - 1:len(seq) - 1] = 1.0
+            ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
+            attention[row, : len(seq)] = 1
+            targets[row, len(prompt) - 1 : len(seq) - 1] = 1.0
         return ids.to(self.device), attention.to(self.device), targets.to(self.device)
 
     def _logprobs(self, module: torch.nn.Module, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
@@ -156,8 +166,14 @@ class PolicyGradientAgent:
             clipped.append(self._reduce(((ratio - clipped_ratio).abs() > 0).float().detach(), mask))
         self.optimizer.zero_grad(set_to_none=True)
         self.updates += 1
-        stats.update({"loss": float(torch.stack(losses).mean()), "updated": 1.0, "clip_ratio": float(torch.stack(clipped).mean()),
-                      "advantage_abs_mean": float(adv.abs().mean())})
+        stats.update(
+            {
+                "loss": float(torch.stack(losses).mean()),
+                "updated": 1.0,
+                "clip_ratio": float(torch.stack(clipped).mean()),
+                "advantage_abs_mean": float(adv.abs().mean()),
+            }
+        )
         if kls:
             stats["kl"] = float(torch.stack(kls).mean())
         if norms:
@@ -172,8 +188,10 @@ class PolicyGradientAgent:
         save_model(self.module, str(target / POLICY_WEIGHTS))
         optimizer = state_io.save_optimizer(self.optimizer, target)
         state_io.save_generator(self.generator, target / GENERATOR_FILE)
-        state_io.write_json(target / STATE_FILE, {"agent": self.name, "settings": self.settings.to_dict(),
-                                                  "updates": self.updates, "optimizer": optimizer})
+        state_io.write_json(
+            target / STATE_FILE,
+            {"agent": self.name, "settings": self.settings.to_dict(), "updates": self.updates, "optimizer": optimizer},
+        )
 
     def load(self, path: str | os.PathLike[str]) -> None:
         source = Path(path)
@@ -204,8 +222,10 @@ def _factory(name: str, defaults: dict[str, Any]):
         if not hasattr(model, "module") or not hasattr(model, "tokenizer"):
             from codex_ml.errors import CodexMLError
 
-            raise CodexMLError(f"{name}: model {config.model!r} is not a trainable causal LM (it has no .module and "
-                               ".tokenizer); use offline:gpt2, offline:tinyllama or offline:minilm")
+            raise CodexMLError(
+                f"{name}: model {config.model!r} is not a trainable causal LM (it has no .module and "
+                ".tokenizer); use offline:gpt2, offline:tinyllama or offline:minilm"
+            )
         return PolicyGradientAgent(model, config, name=name)
 
     load.__name__ = f"load_{name.split(':')[1]}_agent"

@@ -1,4 +1,5 @@
 """The settings of the learning agents (``offline:grpo``, ``offline:rloo``), checked before any model loads."""
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,9 @@ class PolicySettings:
     kl_coef: float = 0.0  # 0: no reference model is loaded
     baseline: str = "group"  # group mean (GRPO) or leave-one-out (RLOO)
     scale_rewards: bool = True  # divide advantages by the group's reward std (GRPO)
-    loss_normalisation: str = "token"  # token: sum over all completion tokens / their count; sequence: mean of per-sequence means
+    loss_normalisation: str = (
+        "token"  # token: sum over all completion tokens / their count; sequence: mean of per-sequence means
+    )
     seed: int = 0
     device: str = "cpu"  # cpu, cuda, or auto
 
@@ -44,7 +47,9 @@ class PolicySettings:
         given = {**defaults, **{k: v for k, v in overrides.items() if v is not None}}
         unknown = sorted(set(given) - known)
         if unknown:
-            raise UnknownSettingError(f"{name}: unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}")
+            raise UnknownSettingError(
+                f"{name}: unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}"
+            )
         settings = cls(**given)
         settings.check(name)
         return settings
@@ -52,8 +57,10 @@ class PolicySettings:
     def check(self, name: str) -> None:
         problems = []
         if self.group_size < 2:
-            problems.append(f"group_size={self.group_size}: a group baseline needs G >= 2 completions per prompt "
-                            "(with one, every advantage is zero and nothing is learnt)")
+            problems.append(
+                f"group_size={self.group_size}: a group baseline needs G >= 2 completions per prompt "
+                "(with one, every advantage is zero and nothing is learnt)"
+            )
         if not (self.temperature > 0 and math.isfinite(self.temperature)):
             problems.append(f"temperature={self.temperature}: must be > 0")
         if not 0 < self.top_p <= 1:
@@ -69,7 +76,9 @@ class PolicySettings:
         if self.baseline not in BASELINES:
             problems.append(f"baseline={self.baseline!r}: expected one of {', '.join(BASELINES)}")
         if self.loss_normalisation not in NORMALISATIONS:
-            problems.append(f"loss_normalisation={self.loss_normalisation!r}: expected one of {', '.join(NORMALISATIONS)}")
+            problems.append(
+                f"loss_normalisation={self.loss_normalisation!r}: expected one of {', '.join(NORMALISATIONS)}"
+            )
         if self.device not in ("cpu", "cuda", "auto") and not self.device.startswith("cuda:"):
             problems.append(f"device={self.device!r}: expected cpu, cuda, cuda:N or auto")
         if problems:

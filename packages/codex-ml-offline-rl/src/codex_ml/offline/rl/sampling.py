@@ -5,6 +5,7 @@ top-p (nucleus), a ``max_new_tokens`` cap, stop at end-of-text. Randomness comes
 Returned log-probabilities are those of the temperature-scaled distribution (before top-p), the same
 quantity the policy loss computes, as in TRL's GRPOTrainer.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -38,8 +39,8 @@ def left_pad(prompts: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tenso
     mask = torch.zeros((len(prompts), width), dtype=torch.long)
     for row, prompt in enumerate(prompts):
         if prompt:
-            ids[row, width - len(prompt):] = torch.tensor(list(prompt), dtype=torch.long)
-            mask[row, width - len(prompt):] = 1
+            ids[row, width - len(prompt) :] = torch.tensor(list(prompt), dtype=torch.long)
+            mask[row, width - len(prompt) :] = 1
     return ids, mask
 
 
@@ -52,8 +53,17 @@ def _forward_keywords(module: torch.nn.Module) -> tuple[str, dict[str, int]]:
 
 
 @torch.inference_mode()
-def sample(module: torch.nn.Module, prompts: Sequence[Sequence[int]], *, max_new_tokens: int, eos_id: int | None,
-           pad_id: int, generator: torch.Generator, temperature: float = 1.0, top_p: float = 1.0) -> Samples:
+def sample(
+    module: torch.nn.Module,
+    prompts: Sequence[Sequence[int]],
+    *,
+    max_new_tokens: int,
+    eos_id: int | None,
+    pad_id: int,
+    generator: torch.Generator,
+    temperature: float = 1.0,
+    top_p: float = 1.0,
+) -> Samples:
     """Sample one completion per prompt (every prompt non-empty), all in one batch with a KV cache."""
     ids, mask = left_pad(prompts, pad_id)
     device = next(module.parameters()).device
@@ -66,8 +76,14 @@ def sample(module: torch.nn.Module, prompts: Sequence[Sequence[int]], *, max_new
     past = None
     step_ids, step_positions = ids, positions
     for _ in range(max_new_tokens):
-        out = module(input_ids=step_ids, attention_mask=mask, position_ids=step_positions, use_cache=True,
-                     **{cache_key: past}, **extra)
+        out = module(
+            input_ids=step_ids,
+            attention_mask=mask,
+            position_ids=step_positions,
+            use_cache=True,
+            **{cache_key: past},
+            **extra,
+        )
         past = out[cache_key]
         scaled = out.logits[:, -1, :].float() / temperature
         logprobs = torch.log_softmax(scaled, dim=-1)

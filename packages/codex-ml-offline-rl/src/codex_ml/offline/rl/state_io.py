@@ -1,4 +1,5 @@
 """Optimizer and generator state as safetensors plus JSON: agent checkpoints hold no pickles."""
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,17 @@ from safetensors.torch import load_file, save_file
 def save_optimizer(optimizer: torch.optim.Optimizer, directory: Path) -> dict[str, Any]:
     """Tensors to ``optimizer.safetensors``; returns the JSON part (param groups and scalar state)."""
     state = optimizer.state_dict()
-    tensors = {f"{pid}.{key}": value.detach().cpu().contiguous() for pid, entry in state["state"].items()
-               for key, value in entry.items() if isinstance(value, torch.Tensor)}
+    tensors = {
+        f"{pid}.{key}": value.detach().cpu().contiguous()
+        for pid, entry in state["state"].items()
+        for key, value in entry.items()
+        if isinstance(value, torch.Tensor)
+    }
     save_file(tensors, str(directory / "optimizer.safetensors"))
-    scalars = {str(pid): {k: v for k, v in entry.items() if not isinstance(v, torch.Tensor)}
-               for pid, entry in state["state"].items()}
+    scalars = {
+        str(pid): {k: v for k, v in entry.items() if not isinstance(v, torch.Tensor)}
+        for pid, entry in state["state"].items()
+    }
     return {"param_groups": state["param_groups"], "scalars": scalars}
 
 
