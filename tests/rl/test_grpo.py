@@ -176,3 +176,18 @@ def test_non_finite_rewards_are_skipped_then_stop_the_run(policy_dir, tmp_path, 
     saved = out / "checkpoints" / "checkpoint-00000005"
     assert str(saved) in str(caught.value) and (saved / "agent" / "policy.safetensors").is_file()
     assert (out / "failed.json").is_file()
+
+
+def test_completion_cap_must_leave_room_for_the_prompt(policy_dir, tmp_path):
+    with pytest.raises(CodexMLError, match="max_new_tokens=64 leaves no room for the prompt in the model's context of 64"):
+        run_rl(compose_rl(policy_dir, tmp_path / "run", "rl_agent.max_new_tokens=64"), quiet=True)
+
+
+def test_rloo_advantages_are_leave_one_out():
+    from codex_ml.offline.rl.advantages import advantages, zero_spread_fraction
+
+    rewards, groups = [1.0, 2.0, 3.0, 5.0, 5.0], [0, 0, 0, 1, 1]
+    assert advantages(rewards, groups, baseline="leave-one-out", scale=False) == [-1.5, 0.0, 1.5, 0.0, 0.0]
+    grpo = advantages(rewards, groups, baseline="group", scale=True)
+    assert grpo[:3] == pytest.approx([-1 / 1.0001, 0.0, 1 / 1.0001]) and grpo[3:] == [0.0, 0.0]
+    assert zero_spread_fraction(rewards, groups) == 0.5

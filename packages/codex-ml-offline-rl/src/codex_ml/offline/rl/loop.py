@@ -29,6 +29,7 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.errors import CodexMLError
+from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Session
 from codex_ml.records import prompt_of
@@ -233,8 +234,6 @@ def _run(
         start, bad_run, resumed_from = int(state["step"]), int(state["bad_run"]), str(resume)
         _keep_metrics(run, start)
     saved, skipped, curve = [], 0, []
-    from codex_ml.pipeline.progress import progress
-
     for step in progress(range(start, settings.steps), total=settings.steps - start, desc="rl", quiet=quiet):
         done = step + 1
         batch = [prompts[i] for i in order.take(settings.prompts_per_step)]

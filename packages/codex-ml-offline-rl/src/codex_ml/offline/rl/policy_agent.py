@@ -22,7 +22,7 @@ import torch
 from codex_ml.interfaces import RLAction, RLState, TrajectoryStep
 from codex_ml.offline.rl import state_io
 from codex_ml.offline.rl.advantages import advantages, zero_spread_fraction
-from codex_ml.offline.rl.policy_settings import PolicySettings
+from codex_ml.offline.rl.policy_settings import AgentSettingsError, PolicySettings
 from codex_ml.offline.rl.sampling import sample
 from safetensors.torch import load_model, save_model
 
@@ -56,6 +56,9 @@ class PolicyGradientAgent:
         pad = getattr(hf, "pad_token_id", None)
         self.pad_id = pad if pad is not None else (self.eos_id if self.eos_id is not None else 0)
         self.context = getattr(model, "context_length", 1024)
+        if settings.max_new_tokens >= self.context:
+            raise AgentSettingsError(f"{name}: max_new_tokens={settings.max_new_tokens} leaves no room for the prompt "
+                                     f"in the model's context of {self.context} tokens; lower it")
         self.updates = 0
 
     @property
