@@ -85,7 +85,7 @@ def sample(
             **extra,
         )
         past = out[cache_key]
-        scaled = out.logits[:, -1, :].float() / temperature
+        scaled = out["logits"][:, -1, :].float() / temperature
         logprobs = torch.log_softmax(scaled, dim=-1)
         probs = torch.softmax(_top_p_filter(scaled, top_p), dim=-1)
         token = torch.multinomial(probs.cpu(), 1, generator=generator).to(device)[:, 0]
