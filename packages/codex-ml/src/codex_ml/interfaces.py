@@ -121,17 +121,10 @@ class RLAgent(Protocol):
     def load(self, path: str | Path) -> None: ...
 
 
-#: Statistics every ``RLAgent.update`` result holds.
-UPDATE_KEYS = ("loss", "updated")
+#: The Protocol each registry's components satisfy (derived from the kind declarations in codex_ml.kinds).
+def __getattr__(name: str) -> Any:
+    if name == "PROTOCOLS":
+        from codex_ml.kinds.declaration import DerivedView
 
-
-#: The Protocol each registry's components satisfy.
-PROTOCOLS: dict[str, type] = {
-    "tokenizers": Tokenizer,
-    "models": Model,
-    "datasets": Dataset,
-    "metrics": Metric,
-    "trainers": Trainer,
-    "reward_models": RewardModel,
-    "rl_agents": RLAgent,
-}
+        return DerivedView(lambda kind: kind.protocol)
+    raise AttributeError(f"module 'codex_ml.interfaces' has no attribute {name!r}")

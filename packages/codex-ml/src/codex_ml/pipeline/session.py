@@ -15,7 +15,7 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import Planned, build, plan_all
-from codex_ml.pipeline.evalset import as_samples
+from codex_ml.formats.evalset import as_samples
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance

@@ -58,3 +58,12 @@ def config_searchpath():
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent / "conf")
+
+
+@hookimpl
+def register_commands(cli):
+    """``codex-ml rl``, imported only when it runs."""
+    from codex_ml.cli.lazy import LazyCommand
+
+    cli.add_command(LazyCommand("rl", "codex_ml.offline.rl.command:rl",
+                                "Train an RL agent from rewards (GRPO, RLOO); writes a run directory."))
