@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
 
 
@@ -26,7 +25,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
 
 def _report(summary: dict) -> None:
     training = summary.get("training") or {}
-    click.echo(f"run directory: {summary['run_dir']}")
+    click.echo(f"output_dir: {summary['output_dir']}")
     if summary.get("trained"):
         click.echo(f"trained: {training.get('steps', '?')} steps")
     else:

@@ -16,6 +16,7 @@ from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 from codex_ml.records import prompt_of
+from codex_ml.runs.directory import deprecated_names
 
 
 def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],
@@ -67,7 +68,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
-    log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
+    log = lambda record: session.run.log({"phase": "train", **dict(record)})
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
 
     rollout_cfg = config.get("rollout") or {}
@@ -81,7 +82,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     summary = {
         "command": "train",
         "config_name": composed.config_name,
-        "run_dir": str(session.run.path),
+        "output_dir": str(session.run.path),
+        **deprecated_names(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
         "training": fit_summary,

@@ -18,9 +18,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import CodexMLError, MalformedArtifactError, RecordSchemaError, UnknownSettingError
-from codex_ml.offline.rl.plugin import BRADLEY_TERRY
 
 REWARD_CONFIG = "reward_config.json"
 SEPARATOR = "\n"
@@ -277,9 +275,9 @@ def load_bradley_terry_trainer(**settings: Any) -> BradleyTerryTrainer:
     return BradleyTerryTrainer(BradleyTerrySettings.build(settings))
 
 
-def load_bradley_terry_reward(path: str | os.PathLike[str] | None = None) -> BradleyTerryReward:
+def load_bradley_terry_reward(path: str | os.PathLike[str]) -> BradleyTerryReward:
     """Factory registered as reward model ``offline:bradley-terry``: ``path`` is a directory the trainer saved."""
-    directory = resolve("offline:bradley-terry", BRADLEY_TERRY, path)
+    directory = Path(path)
     config_file = directory / REWARD_CONFIG
     if not config_file.is_file():
         raise MalformedArtifactError(

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.artifacts.files import read_text
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.offline.rl.plugin import PREFERENCES, RL_PROMPTS
 
 
 class JsonlRecords:
@@ -44,11 +42,11 @@ class JsonlRecords:
         return self.records[index]
 
 
-def load_rl_prompts(path: str | os.PathLike[str] | None = None) -> JsonlRecords:
-    """Factory registered as ``offline:rl-prompts``: ``{"prompt": ...}`` records."""
-    return JsonlRecords.from_file(resolve("offline:rl-prompts", RL_PROMPTS, path))
+def load_rl_prompts(path: str | os.PathLike[str]) -> JsonlRecords:
+    """Factory registered as ``offline:rl-prompts``: ``{"prompt": ...}`` records (``path`` resolved by the registry)."""
+    return JsonlRecords.from_file(Path(path))
 
 
-def load_preferences(path: str | os.PathLike[str] | None = None) -> JsonlRecords:
+def load_preferences(path: str | os.PathLike[str]) -> JsonlRecords:
     """Factory registered as ``offline:preferences``: ``{"prompt", "chosen", "rejected"}`` records."""
-    return JsonlRecords.from_file(resolve("offline:preferences", PREFERENCES, path))
+    return JsonlRecords.from_file(Path(path))

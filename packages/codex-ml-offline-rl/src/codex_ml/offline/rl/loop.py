@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import CodexMLError, ConfigError
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Session
@@ -40,8 +40,8 @@ LOOP_STATE = "loop_state.json"
 RESUME_FREE = ("steps", "resume", "checkpoint_interval", "keep_checkpoints", "log_completions")
 
 
-class RLConfigError(CodexMLError, ValueError):
-    exit_code = 2
+class RLConfigError(ConfigError, ValueError):
+    """The rl settings, the reward models or the prompt set are not usable (a config problem: exit 2)."""
 
 
 class NonFiniteRewardError(CodexMLError):

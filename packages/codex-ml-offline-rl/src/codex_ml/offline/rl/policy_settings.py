@@ -7,16 +7,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from codex_ml.errors import CodexMLError, UnknownSettingError
+from codex_ml.errors import ComponentConfigError, UnknownSettingError
 
 BASELINES = ("group", "leave-one-out")
 NORMALISATIONS = ("token", "sequence")
 
 
-class AgentSettingsError(CodexMLError, ValueError):
-    """A learning agent's setting is out of range."""
-
-    exit_code = 2
+class AgentSettingsError(ComponentConfigError, ValueError):
+    """A learning agent's setting is out of range (a config problem: exit 2)."""
 
 
 @dataclass(frozen=True)
