@@ -60,12 +60,12 @@ PROMPTS = [
     "Can you show me how to {task}?",
 ]
 CHOSEN = [
-    "Here are the steps to {task}: first check what you have, then {task} with the standard library, and finally "
-    "test the result. For example, try it on a small input first.",
-    "To {task}, follow these steps: open a terminal, {task} with one short command, and verify the output. "
-    "I can explain each step in more detail if that helps.",
-    "Good question. The simplest way to {task} is to use a well-tested library function. Steps: import it, "
-    "call it on your data, and print the result to check it. Here is an example to start from.",
+    ("Here are the steps to {task}: first check what you have, then {task} with the standard library, and finally "
+     "test the result. For example, try it on a small input first."),
+    ("To {task}, follow these steps: open a terminal, {task} with one short command, and verify the output. "
+     "I can explain each step in more detail if that helps."),
+    ("Good question. The simplest way to {task} is to use a well-tested library function. Steps: import it, "
+     "call it on your data, and print the result to check it. Here is an example to start from."),
 ]
 REJECTED = {
     "refusal": ["I don't know.", "No idea.", "Not sure, search for it somewhere."],

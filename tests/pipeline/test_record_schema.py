@@ -7,7 +7,7 @@ import json
 
 import pytest
 from codex_ml.errors import RecordSchemaError
-from codex_ml.records import prompt_of
+from codex_ml.formats.records import prompt_of
 from pipeline_helpers import read_jsonl, run_cli
 
 

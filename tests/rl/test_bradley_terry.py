@@ -9,8 +9,8 @@ from guards import require_torch
 
 require_torch()
 
-from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, PreferenceError, check_pairs, train_bradley_terry  # noqa: E402
-from codex_ml.plugins.registries import datasets, reward_models  # noqa: E402
+from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, PreferenceError, check_pairs, train_bradley_terry
+from codex_ml.plugins.registries import datasets, reward_models
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import math
 import statistics
 
 import pytest
-from rl_helpers import compose_rl
 from guards import require_torch
+from rl_helpers import compose_rl
 
 torch = require_torch()
 
-from codex_ml.errors import CodexMLError, RecordSchemaError  # noqa: E402
-from codex_ml.offline.rl.loop import NonFiniteRewardError, RLConfigError, run_rl  # noqa: E402
+from codex_ml.errors import CodexMLError, RecordSchemaError
+from codex_ml.offline.rl.loop import NonFiniteRewardError, RLConfigError, run_rl
 
 
 def metrics(run_dir):

@@ -7,7 +7,7 @@ from guards import require_torch
 
 torch = require_torch()
 
-from codex_ml.offline.rl.policy_agent import load_grpo_agent  # noqa: E402
+from codex_ml.offline.rl.policy_agent import load_grpo_agent
 
 PROMPTS = ["How do I read a CSV file?", "Sort", "Explain how to merge two dictionaries, step by step."]
 

@@ -5,8 +5,8 @@ torch = require_torch()
 
 import pytest
 from codex_ml.errors import RecordSchemaError
+from codex_ml.formats.records import training_text as text_of
 from codex_ml.offline.training.packing import BlockOrder, pack, split_indices
-from codex_ml.records import training_text as text_of
 
 
 def test_documents_are_joined_with_eos_and_cut_into_full_blocks():

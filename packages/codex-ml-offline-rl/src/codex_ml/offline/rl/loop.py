@@ -29,10 +29,10 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.errors import CodexMLError, ConfigError
+from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Session
-from codex_ml.records import prompt_of
 
 CHECKPOINT_PREFIX = "checkpoint-"
 LOOP_STATE = "loop_state.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training.config import TrainerConfig
-from codex_ml.records import training_text
 
 
 def has_trainable_parameters(model: Any) -> bool:

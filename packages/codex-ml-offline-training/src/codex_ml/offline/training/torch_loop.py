@@ -22,11 +22,11 @@ from typing import Any
 
 import torch
 from codex_ml.errors import CodexMLError, ResumeMismatchError
+from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
 from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices
-from codex_ml.records import training_text
 from torch.nn import functional as F
 
 
