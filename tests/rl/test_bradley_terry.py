@@ -9,7 +9,8 @@ from guards import require_torch
 
 require_torch()
 
-from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, PreferenceError, check_pairs, train_bradley_terry
+from codex_ml.errors import PreferenceError
+from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, check_pairs, train_bradley_terry
 from codex_ml.plugins.registries import datasets, reward_models
 
 

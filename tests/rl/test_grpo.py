@@ -12,8 +12,8 @@ from rl_helpers import compose_rl
 
 torch = require_torch()
 
-from codex_ml.errors import CodexMLError, RecordSchemaError
-from codex_ml.offline.rl.loop import NonFiniteRewardError, RLConfigError, run_rl
+from codex_ml.errors import CodexMLError, NonFiniteRewardError, RecordSchemaError, RLConfigError
+from codex_ml.offline.rl.loop import run_rl
 
 
 def metrics(run_dir):

@@ -11,12 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import AgentContractError
 from codex_ml.interfaces import RLAction, RLState, TrajectoryStep
-
-
-class AgentContractError(CodexMLError):
-    """An agent returned something other than what the RL agent contract says."""
 
 
 @dataclass

@@ -18,14 +18,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from codex_ml.errors import CodexMLError, MalformedArtifactError, RecordSchemaError, UnknownSettingError
+from codex_ml.errors import CodexMLError, MalformedArtifactError, PreferenceError, UnknownSettingError
 
 REWARD_CONFIG = "reward_config.json"
 SEPARATOR = "\n"
-
-
-class PreferenceError(RecordSchemaError):
-    """A preference pair is malformed (a missing field, or chosen equal to rejected)."""
 
 
 def check_pairs(records: Sequence[Any]) -> list[dict[str, str]]:

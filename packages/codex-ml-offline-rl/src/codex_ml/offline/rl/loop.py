@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.errors import CodexMLError, ConfigError
+from codex_ml.errors import NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
@@ -38,14 +38,6 @@ CHECKPOINT_PREFIX = "checkpoint-"
 LOOP_STATE = "loop_state.json"
 #: Settings that may change between a run and its resumption.
 RESUME_FREE = ("steps", "resume", "checkpoint_interval", "keep_checkpoints", "log_completions")
-
-
-class RLConfigError(ConfigError, ValueError):
-    """The rl settings, the reward models or the prompt set are not usable (a config problem: exit 2)."""
-
-
-class NonFiniteRewardError(CodexMLError):
-    """Too many steps in a row had a NaN or infinite reward."""
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from codex_ml.errors import AgentSettingsError
 from codex_ml.interfaces import RLAction, RLState, TrajectoryStep
 from codex_ml.offline.rl import state_io
 from codex_ml.offline.rl.advantages import advantages, zero_spread_fraction
-from codex_ml.offline.rl.policy_settings import AgentSettingsError, PolicySettings
+from codex_ml.offline.rl.policy_settings import PolicySettings
 from codex_ml.offline.rl.sampling import sample
 from safetensors.torch import load_model, save_model
 

@@ -7,14 +7,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from codex_ml.errors import ComponentConfigError, UnknownSettingError
+from codex_ml.errors import AgentSettingsError, UnknownSettingError
 
 BASELINES = ("group", "leave-one-out")
 NORMALISATIONS = ("token", "sequence")
-
-
-class AgentSettingsError(ComponentConfigError, ValueError):
-    """A learning agent's setting is out of range (a config problem: exit 2)."""
 
 
 @dataclass(frozen=True)
