@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -23,16 +22,6 @@ import torch
 IGNORE = -100
 
 
-def text_of(record: Any) -> str:
-    """A record's text: a string, or a mapping's ``text`` (else ``prompt`` + ``completion``)."""
-    if isinstance(record, str):
-        return record
-    if isinstance(record, Mapping):
-        if "text" in record:
-            return str(record["text"])
-        if "prompt" in record:
-            return f"{record['prompt']}{record.get('completion', '')}"
-    return str(record)
 
 
 def split_indices(n: int, eval_fraction: float, seed: int) -> tuple[list[int], list[int]]:
