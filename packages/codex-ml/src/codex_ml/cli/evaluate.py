@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import click
-
 from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
 
 
@@ -19,7 +18,7 @@ def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet
 
     results = run_evaluate(composed, quiet=quiet)
     if not quiet:
-        click.echo(f"run directory: {results['run_dir']}")
+        click.echo(f"output_dir: {results['output_dir']}")
         click.echo(f"{results['n_samples']} samples by {results['method']}, {results['n_correct']} exactly right")
         for key, score in results["scores"].items():
             value = "n/a" if score["value"] is None else f"{score['value']:.4f}"

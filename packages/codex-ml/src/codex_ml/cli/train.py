@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
 
 
@@ -20,20 +19,21 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
     from codex_ml.pipeline.training import run_train
 
     summary = run_train(composed, quiet=quiet)
-    if not quiet:
+    if not quiet and "run_dir" in summary:  # torchrun ranks other than 0 report nothing
         _report(summary)
 
 
 def _report(summary: dict) -> None:
     training = summary.get("training") or {}
-    click.echo(f"run directory: {summary['run_dir']}")
+    click.echo(f"output_dir: {summary['output_dir']}")
     if summary.get("trained"):
         click.echo(f"trained: {training.get('steps', '?')} steps")
     else:
         click.echo(f"not trained: {training.get('reason', 'the trainer did not update the model')}")
     rollouts = summary["rollouts"]
     if rollouts["mean_reward"] is not None:
-        click.echo(f"rollouts: {rollouts['records']} records, mean reward {rollouts['mean_reward']:.4f}, actions {json.dumps(rollouts['actions'])}")
+        click.echo(f"rollouts: {rollouts['records']} records, mean reward {rollouts['mean_reward']:.4f}, "
+                   f"completions {json.dumps(rollouts['completions'])}")
     evaluation = summary.get("evaluation")
     if evaluation:
         scores = ", ".join(f"{k} {v['value']:.4f}" for k, v in evaluation["scores"].items() if v["value"] is not None)

@@ -74,7 +74,7 @@ class Session:
 
     @classmethod
     def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
-             extra: dict[str, dict[str, Any]] | None = None) -> "Session":
+             extra: dict[str, dict[str, Any]] | None = None) -> Session:
         """Plan and build every component, then create the run directory.
 
         Nothing is written until every artefact is found and every component has loaded, so a missing

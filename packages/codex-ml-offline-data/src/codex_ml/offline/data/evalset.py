@@ -17,10 +17,8 @@ import os
 from pathlib import Path
 
 from codex_ml.artifacts.files import read_text
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.formats.evalset import EvalSample, EvalSet, check_set
-from codex_ml.offline.data.plugin import TINY_EVAL
 
 
 def read_evalset(path: str | os.PathLike[str]) -> EvalSet:
@@ -42,6 +40,6 @@ def read_evalset(path: str | os.PathLike[str]) -> EvalSet:
     return EvalSet(samples, source=path)
 
 
-def load_tiny_eval(path: str | os.PathLike[str] | None = None) -> EvalSet:
+def load_tiny_eval(path: str | os.PathLike[str]) -> EvalSet:
     """Factory registered as ``offline:tiny-eval``; ``path`` is a JSONL file or its directory."""
-    return read_evalset(resolve("offline:tiny-eval", TINY_EVAL, path))
+    return read_evalset(Path(path))

@@ -47,11 +47,13 @@ def _load_module(directory: Path, family: str):
     transformers = import_transformers()
     model_class = transformers.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]  # no auto_map, no remote code
     weights = weights_file(directory)
+    attention = {"attn_implementation": "sdpa"}  # torch's fused attention; takes the packed-document masks
     if weights.name == PICKLE:
         module = model_class.from_pretrained(None, config=config, state_dict=load_pickle_state_dict(weights),
-                                      local_files_only=True)
+                                             local_files_only=True, **attention)
     else:
-        module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True)
+        module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True,
+                                             **attention)
     module.eval()
     return module
 
@@ -70,7 +72,7 @@ def _load_tokenizer(directory: Path) -> HFTokenizer:
 def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike, **scoring: Any) -> CausalLM:
     """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place.
     ``scoring``: ``batch_size`` and ``device`` for evaluation requests (see CausalLM)."""
-    directory = _verified(resolve(name, spec, path))
+    directory = _verified(Path(path))
     module = _load_module(directory, family)
     tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else _verified(resolve(name, tokenizer_spec))
     return CausalLM(module, _load_tokenizer(tokenizer_dir), family=family, source=directory, **scoring)
@@ -80,25 +82,27 @@ def _has_tokenizer(directory: Path, spec) -> bool:
     return all((directory / name).is_file() for name in spec.required)
 
 
-def load_gpt2_model(path: PathLike = None, *, batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None) -> CausalLM:
+def load_gpt2_model(path: str | os.PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                    device: str | None = None) -> CausalLM:
     """Factory registered as model ``offline:gpt2``; ``path`` is a checkpoint directory; ``batch_size`` and
     ``device`` are where and how many requests at a time evaluation scores."""
     return _model("offline:gpt2", "gpt2", artifacts.GPT2_MODEL, artifacts.GPT2_TOKENIZER, path,
                   batch_size=batch_size, device=device)
 
 
-def load_tinyllama_model(path: PathLike = None, *, batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None) -> CausalLM:
+def load_tinyllama_model(path: str | os.PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                         device: str | None = None) -> CausalLM:
     """Factory registered as model ``offline:tinyllama``; ``path`` is a checkpoint directory; ``batch_size`` and
     ``device`` are where and how many requests at a time evaluation scores."""
     return _model("offline:tinyllama", "tinyllama", artifacts.TINYLLAMA_MODEL, artifacts.TINYLLAMA_TOKENIZER, path,
                   batch_size=batch_size, device=device)
 
 
-def load_gpt2_tokenizer(path: PathLike = None) -> HFTokenizer:
+def load_gpt2_tokenizer(path: str | os.PathLike[str]) -> HFTokenizer:
     """Factory registered as tokenizer ``offline:gpt2`` (byte-level BPE, ``tokenizer.json``)."""
-    return load_hf_tokenizer(resolve("offline:gpt2", artifacts.GPT2_TOKENIZER, path))
+    return load_hf_tokenizer(Path(path))
 
 
-def load_tinyllama_tokenizer(path: PathLike = None) -> HFTokenizer:
+def load_tinyllama_tokenizer(path: str | os.PathLike[str]) -> HFTokenizer:
     """Factory registered as tokenizer ``offline:tinyllama`` (SentencePiece, ``tokenizer.model``)."""
-    return load_hf_tokenizer(resolve("offline:tinyllama", artifacts.TINYLLAMA_TOKENIZER, path))
+    return load_hf_tokenizer(Path(path))

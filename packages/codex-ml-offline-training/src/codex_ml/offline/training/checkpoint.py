@@ -14,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError, MalformedArtifactError
+from codex_ml.errors import MalformedArtifactError
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
 STATE = "trainer_state.json"
-
-
-class ResumeMismatchError(CodexMLError):
-    """The checkpoint was written by a run with a different configuration or different data."""
 
 
 def checkpoint_dirs(root: Path) -> list[Path]:
@@ -46,7 +42,7 @@ def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: t
     try:
         save_model(module, str(tmp / "model.safetensors"))
         opt = optimizer.state_dict()
-        tensors = {f"{pid}.{key}": value.contiguous() for pid, entry in opt["state"].items()
+        tensors = {f"{pid}.{key}": value.detach().cpu().contiguous() for pid, entry in opt["state"].items()
                    for key, value in entry.items() if isinstance(value, torch.Tensor)}
         scalars = {str(pid): {k: v for k, v in entry.items() if not isinstance(v, torch.Tensor)} for pid, entry in opt["state"].items()}
         save_file(tensors, str(tmp / "optimizer.safetensors"))

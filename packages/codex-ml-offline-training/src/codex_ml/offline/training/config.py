@@ -1,8 +1,10 @@
-"""The functional trainer's settings: the JSON file, then keyword overrides. Unknown keys are errors.
+"""The functional trainer's settings: the shipped defaults, then a trainer file, then keyword overrides.
 
-Only the first six keys apply to models without parameters; the rest configure the PyTorch loop
-(``torch_loop``). Defaults are chosen so the shipped four-key ``trainer_functional.json`` trains a small
-model sensibly on CPU.
+The defaults have one home, the ``trainer_functional.json`` shipped in this distribution (the seed layout's
+``data/offline/trainer_functional.json``): it names every key. A trainer file found elsewhere
+(``path``, ``$CODEX_ML_FUNCTIONAL_TRAINER_CONFIG``, ...) may name only the keys it changes. Unknown keys
+are errors. Only the first six keys apply to models without parameters; the rest configure the PyTorch
+loop (``torch_loop``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,21 @@ from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError, UnknownSettingError
 
 _POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size", "keep_checkpoints")
-_NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio")
+_NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio",
+                 "global_batch_size", "eval_max_blocks")
+
+#: Allowed values of the choice keys.
+CHOICES = {
+    "precision": ("fp32", "bf16", "fp16"),
+    "lr_scheduler": ("linear", "cosine", "constant"),
+    "strategy": ("ddp", "fsdp"),
+}
+REPORTERS = ("jsonl", "tensorboard", "mlflow")
 
 #: Keys that may change between a run and its resumption without changing what is computed.
 RESUME_FREE_KEYS = frozenset({"log_interval", "eval_interval", "checkpoint_interval", "keep_checkpoints", "output_dir",
-                              "resume", "force_resume", "progress"})
+                              "resume", "force_resume", "progress", "device", "compile", "gradient_checkpointing",
+                              "report_to", "eval_max_blocks", "token_cache"})
 
 #: Expected JSON types per key (bool is never accepted as a number).
 _TYPES: dict[str, type | tuple[type, ...]] = {
@@ -30,42 +43,69 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "batch_size": int, "seed": int, "warmup_steps": int, "weight_decay": float, "max_grad_norm": float,
     "min_lr_ratio": float, "block_size": int, "eval_fraction": float, "eval_interval": int,
     "checkpoint_interval": int, "keep_checkpoints": int, "output_dir": str, "resume": (bool, str),
-    "force_resume": bool, "progress": bool,
+    "force_resume": bool, "progress": bool, "device": str, "precision": str, "compile": bool,
+    "gradient_checkpointing": bool, "lr_scheduler": str, "strategy": str, "global_batch_size": int,
+    "report_to": list, "eval_max_blocks": int, "token_cache": bool,
 }
 
 
 @dataclass(frozen=True)
 class TrainerConfig:
-    learning_rate: float = 1e-3
-    gradient_accumulation_steps: int = 1
-    max_steps: int = 3
-    log_interval: int = 1
-    batch_size: int = 1
-    seed: int = 0
+    """Every setting of ``offline:functional``. No defaults here: they live in the shipped
+    ``fixtures/trainer_functional.json`` (see :func:`shipped_defaults`)."""
+
+    learning_rate: float
+    gradient_accumulation_steps: int
+    max_steps: int
+    log_interval: int
+    batch_size: int
+    seed: int
     #: Linear warmup from 0 over this many steps, then linear decay to ``min_lr_ratio * learning_rate``.
-    warmup_steps: int = 0
-    min_lr_ratio: float = 0.1
+    warmup_steps: int
+    min_lr_ratio: float
     #: AdamW decoupled weight decay, applied to matrices only (not biases, norms).
-    weight_decay: float = 0.01
+    weight_decay: float
     #: Clip the global gradient norm to this; 0 turns clipping off.
-    max_grad_norm: float = 1.0
+    max_grad_norm: float
     #: Tokens per packed training sequence (the model predicts each of them).
-    block_size: int = 128
+    block_size: int
     #: Fraction of records held out for the evaluation loss and perplexity (0: none).
-    eval_fraction: float = 0.1
+    eval_fraction: float
     #: Evaluate every N steps as well as before and after training; 0: only before and after.
-    eval_interval: int = 0
+    eval_interval: int
     #: Write a checkpoint every N steps (needs ``output_dir``); 0: none.
-    checkpoint_interval: int = 0
-    keep_checkpoints: int = 2
+    checkpoint_interval: int
+    keep_checkpoints: int
     #: Checkpoints go to ``output_dir/checkpoints``, the final model to ``output_dir/final``; "" writes nothing.
-    output_dir: str = ""
+    output_dir: str
     #: ``true``: continue from the latest checkpoint in ``output_dir`` (fresh start if none); a path: that checkpoint.
-    resume: bool | str = False
+    resume: bool | str
     #: Resume even when the checkpoint was written with a different configuration or data.
-    force_resume: bool = False
+    force_resume: bool
     #: Progress bar on an interactive terminal.
-    progress: bool = True
+    progress: bool
+    #: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``; under torchrun ``cuda`` is
+    #: each process's ``cuda:LOCAL_RANK``.
+    device: str
+    #: ``fp32``, or autocast to ``bf16`` / ``fp16`` (fp16 adds a gradient scaler; CUDA/MPS only).
+    precision: str
+    #: ``torch.compile`` the model before training.
+    compile: bool
+    #: Recompute activations in the backward pass (models with ``gradient_checkpointing_enable``).
+    gradient_checkpointing: bool
+    #: ``linear`` or ``cosine`` decay to ``min_lr_ratio`` x peak after warmup, or ``constant`` after warmup.
+    lr_scheduler: str
+    #: Under torchrun: ``ddp`` (DistributedDataParallel) or ``fsdp`` (``fully_shard``).
+    strategy: str
+    #: Blocks per optimisation step over all processes; 0: ``batch_size`` x world size x accumulation.
+    #: When set, ``batch_size`` is derived from it and the world size must divide it.
+    global_batch_size: int
+    #: Where metrics go: any of ``jsonl`` (the run's metrics.jsonl), ``tensorboard``, ``mlflow``.
+    report_to: tuple[str, ...]
+    #: At most this many held-out blocks per evaluation pass (0: all of them).
+    eval_max_blocks: int
+    #: Tokenise the corpus once into a memory-mapped file under the cache directory, reused by later runs.
+    token_cache: bool
 
     @classmethod
     def field_types(cls) -> dict[str, type | tuple[type, ...]]:
@@ -82,21 +122,39 @@ class TrainerConfig:
         merged = {**file_values, **overrides}
         where = f"{source}" if source else "offline:functional"
         for key, value in merged.items():
-            _check(where, key, value, types[key])
+            _check("offline:functional (training overrides)" if key in overrides else where, key, value, types[key])
+        if "report_to" in merged:
+            merged["report_to"] = tuple(merged["report_to"])
         return cls(**merged)
 
     @classmethod
     def from_file(cls, path: Path, overrides: Mapping[str, Any]) -> TrainerConfig:
+        """The shipped defaults, updated by the trainer file at ``path`` and then by ``overrides``."""
         values = read_json_object(path, optional=cls.field_types(), allow_extra=False)
-        return cls.build(values, overrides, source=path)
+        return cls.build({**shipped_defaults(), **values}, overrides, source=path)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        values["report_to"] = list(self.report_to)
+        return values
 
     def training_hash(self) -> str:
         """SHA-256 of the keys that change what is computed; a resumed run must match it."""
         values = {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_KEYS}
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def shipped_defaults() -> dict[str, Any]:
+    """Every key's default, read from the ``trainer_functional.json`` this distribution ships."""
+    from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
+
+    path = Path(str(resources.files(FUNCTIONAL_CONFIG.package).joinpath(FUNCTIONAL_CONFIG.fixture_path)))
+    values = read_json_object(path, optional=TrainerConfig.field_types(), allow_extra=False)
+    missing = sorted(set(TrainerConfig.field_types()) - set(values))
+    if missing:
+        raise MalformedArtifactError(f"{path}: the shipped defaults lack {', '.join(missing)}; reinstall "
+                                     "codex-ml-offline-training")
+    return values
 
 
 def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) -> None:
@@ -108,6 +166,8 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
         ok, what = isinstance(value, bool), "true or false"
     elif expected is str:
         ok, what = isinstance(value, str), "a string"
+    elif expected is list:
+        ok, what = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value), "a list of names"
     else:
         ok, what = isinstance(value, (bool, str)), "true, false or a path"
     if not ok:
@@ -120,5 +180,20 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
         raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
     if key == "block_size" and value < 2:
         raise MalformedArtifactError(f"{where}: 'block_size' must be at least 2, found {value!r}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise MalformedArtifactError(f"{where}: {key!r} must be one of {', '.join(CHOICES[key])}, found {value!r}")
+    if key == "device" and not _valid_device(value):
+        raise MalformedArtifactError(f"{where}: 'device' must be auto, cpu, cuda, cuda:N or mps, found {value!r}")
+    if key == "report_to":
+        unknown = [v for v in value if v not in REPORTERS]
+        if unknown:
+            raise MalformedArtifactError(f"{where}: 'report_to' knows {', '.join(REPORTERS)}; found {', '.join(map(repr, unknown))}")
     if key in ("eval_fraction", "min_lr_ratio") and not 0 <= value < 1 + (key == "min_lr_ratio"):
         raise MalformedArtifactError(f"{where}: {key!r} must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}")
+
+
+def _valid_device(value: str) -> bool:
+    if value in ("auto", "cpu", "cuda", "mps"):
+        return True
+    prefix, _, index = value.partition(":")
+    return prefix == "cuda" and index.isdigit()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from codex_ml.artifacts.resolver import resolve
+from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training.config import TrainerConfig
-from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
 
 
 def has_trainable_parameters(model: Any) -> bool:
@@ -33,7 +33,7 @@ class FunctionalTrainer:
     def _micro_batches(self, dataset: Dataset) -> Iterator[list[Any]]:
         if len(dataset) == 0:
             raise ValueError("offline:functional: the dataset is empty; there is nothing to train on")
-        records = itertools.cycle(dataset)
+        records = itertools.cycle(enumerate(dataset))
         while True:
             yield [next(records) for _ in range(self.config.batch_size)]
 
@@ -55,8 +55,8 @@ class FunctionalTrainer:
         logged = 0
         for step in range(1, cfg.max_steps + 1):
             for _ in range(cfg.gradient_accumulation_steps):
-                for record in next(batches):
-                    text = str(record)
+                for index, record in next(batches):
+                    text = training_text(record, index)
                     n_tokens = len(tokenizer.encode(text)) if tokenizer is not None else len(text.split())
                     completion = model.generate(text)
                     records_seen += 1
@@ -82,7 +82,23 @@ class FunctionalTrainer:
         }
 
 
-def load_functional_trainer(path: str | os.PathLike[str] | None = None, **overrides: Any) -> FunctionalTrainer:
+def load_functional_trainer(path: str | os.PathLike[str], **overrides: Any) -> FunctionalTrainer:
     """Factory registered as ``offline:functional``: settings from the JSON file, overridden by keywords."""
-    config_path = resolve("offline:functional", FUNCTIONAL_CONFIG, path)
-    return FunctionalTrainer(TrainerConfig.from_file(config_path, overrides), source=config_path)
+    config_path = Path(path)
+    config = TrainerConfig.from_file(config_path, overrides)
+    check_before_run(config)
+    return FunctionalTrainer(config, source=config_path)
+
+
+def check_before_run(config: TrainerConfig) -> None:
+    """What the machine cannot do is refused while the components are built, before a run directory exists:
+    a missing tracker, a batch the world cannot split, a device or precision this machine lacks."""
+    from codex_ml.offline.training.tracking import check_available
+    from codex_ml.offline.training.world import per_device_batch, world_from_env
+
+    check_available(config.report_to)
+    per_device_batch(config, world_from_env()[2])
+    if config.device not in ("auto", "cpu") or config.precision != "fp32":
+        from codex_ml.offline.training.runtime import check_environment  # imports torch: only when it matters
+
+        check_environment(config)
