@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import torch
+    from codex_ml.formats.evalset import as_samples
     from codex_ml.offline.models.causal_lm import DEFAULT_BATCH_SIZE
     from codex_ml.offline.models.hf import load_gpt2_model
-    from codex_ml.formats.evalset import as_samples
     from codex_ml.pipeline.scoring import EvaluationSettings, score_samples
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM

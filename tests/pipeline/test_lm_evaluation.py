@@ -7,9 +7,9 @@ import math
 
 import pytest
 from codex_ml.errors import MalformedArtifactError
+from codex_ml.formats.evalset import EvalSample, as_samples
 from codex_ml.offline.data.evalset import read_evalset
 from codex_ml.pipeline import lm_metrics
-from codex_ml.formats.evalset import EvalSample, as_samples
 from codex_ml.pipeline.scoring import EvaluationError, EvaluationSettings, score_samples
 from pipeline_helpers import cli_env, read_json, read_jsonl, run_cli
 
