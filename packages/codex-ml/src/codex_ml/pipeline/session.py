@@ -61,6 +61,12 @@ def seed_everything(seed: Any) -> None:
         sys.modules["torch"].manual_seed(value)
 
 
+def resumes(config: dict[str, Any]) -> bool:
+    """``training.resume`` is true or names a checkpoint: the run continues what is in output_dir."""
+    resume = _node(config, "training.resume")
+    return resume is True or (isinstance(resume, str) and resume != "")
+
+
 @dataclass
 class Session:
     composed: Composed
@@ -81,9 +87,10 @@ class Session:
         planned = {p.role: p for p in plan_all(requests)}
         seed_everything(composed.config.get("seed"))
         built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}
-        output = composed.config.get("output_dir")
-        path = Path(output) if output else default_run_path(composed.config_name)
-        run = RunDirectory(path)
+        config = composed.config
+        output = config.get("output_dir")
+        path = Path(output).expanduser() if output else default_run_path(composed.config_name)
+        run = RunDirectory(path, resume=resumes(config), overwrite=config.get("overwrite") is True)
         run.write_config(composed.to_yaml(), composed.arguments, composed.overrides, composed.config_name)
         return cls(composed, planned, run, built=built)
 
@@ -92,7 +99,8 @@ class Session:
 
     @contextmanager
     def failure_recorded(self) -> Iterator[None]:
-        """Leave failed.json in the run directory when the body stops part-way (Ctrl-C too), then re-raise."""
+        """Leave failed.json in the run directory when the body stops part-way (Ctrl-C too), then re-raise;
+        either way the run directory's lock is released at the end."""
         try:
             yield
         except BaseException as exc:
@@ -100,6 +108,8 @@ class Session:
             self.run.write_json("failed.json", {"error": f"{type(exc).__name__}: {exc}",
                                                 "time_taken_seconds": self.elapsed()})
             raise
+        finally:
+            self.run.release()
 
     def score_evaluation(self, model: Any, *, quiet: bool) -> dict[str, Any]:
         """``model`` on the evaluation set (its first ``evaluation.max_samples``) with every planned metric."""

@@ -13,6 +13,7 @@ from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
+from codex_ml.runs.directory import PhaseLog
 
 
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
-    log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
+    log = PhaseLog(session.run.metrics, "train")  # trainers call log.rewind(step) on resume, log.sync() at checkpoints
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
 
     rollout_cfg = config.get("rollout") or {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,6 +113,8 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
         ok, what = isinstance(value, (bool, str)), "true, false or a path"
     if not ok:
         raise MalformedArtifactError(f"{where}: {key!r} must be {what}, found {value!r}")
+    if expected is float and not math.isfinite(value):
+        raise MalformedArtifactError(f"{where}: {key!r} must be a finite number, found {value!r}")
     if key in _POSITIVE_INTS and value < 1:
         raise MalformedArtifactError(f"{where}: {key!r} must be at least 1, found {value!r}")
     if key in _NON_NEGATIVE and value < 0:

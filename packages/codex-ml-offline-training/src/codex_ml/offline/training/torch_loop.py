@@ -8,7 +8,14 @@ the device except every ``log_interval`` steps.
 
 Where things go when ``output_dir`` is set (config key, or the ``output_dir=`` argument of ``fit``,
 which wins): ``output_dir/checkpoints/checkpoint-<step>/`` every ``checkpoint_interval`` steps and
-``output_dir/final/`` (``save_pretrained``: safetensors + config + tokenizer) at the end.
+``output_dir/final/`` (``save_pretrained``: safetensors + config + tokenizer) at the end. Both are
+written to a temporary sibling and renamed into place with ``manifest.json`` written last; the run
+takes ``output_dir``'s lock and first removes temporaries left by an interrupted save there. Only the
+checkpoints this run wrote are pruned. On resume the log is rewound to the checkpoint's step
+(``log.rewind``) and it is synced at each checkpoint (``log.sync``) when the log offers those.
+
+A non-finite loss (or non-finite weights before a save) stops the run with :class:`NonFiniteLossError`
+naming the step; nothing is saved after it, so the last checkpoint on disk is the last good one.
 """
 from __future__ import annotations
 
@@ -26,7 +33,32 @@ from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
 from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices, text_of
+from codex_ml.runs.lock import RunLock
+from codex_ml.runs.saves import atomic_directory, remove_partial_saves
 from torch.nn import functional as F
+
+
+class NonFiniteLossError(CodexMLError):
+    """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
+
+    exit_code = 1
+
+
+def first_non_finite(losses: list[torch.Tensor], first_step: int) -> int | None:
+    """The 1-based step of the first non-finite loss in ``losses`` (one per step from ``first_step``)."""
+    if not losses:
+        return None
+    finite = torch.isfinite(torch.stack(losses))
+    if bool(finite.all()):
+        return None
+    return first_step + int((~finite).nonzero()[0, 0])
+
+
+def _check_weights(params: list[torch.Tensor], step: int) -> None:
+    if not all(bool(torch.isfinite(p).all()) for p in params):
+        raise NonFiniteLossError(f"offline:functional: the weights are no longer finite at step {step}; stopped "
+                                 "without saving them (the last checkpoint is the last good state). Lower "
+                                 "learning_rate or set max_grad_norm.")
 
 
 def unwrap(model: Any) -> torch.nn.Module:
@@ -178,6 +210,19 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
     if cfg.resume is True and out is None:
         raise CodexMLError("offline:functional: resume=true looks for checkpoints in output_dir, and none is set")
     _check_context(cfg, module)
+    lock = RunLock.acquire(out) if out else None
+    try:
+        return _fit_locked(cfg, model, module, dataset, tokenizer, log, out)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset: Dataset, tokenizer: Tokenizer,
+                log: LogFn | None, out: Path | None) -> dict[str, Any]:
+    if out is not None:
+        remove_partial_saves(out)
+        remove_partial_saves(out / "checkpoints")
     torch.manual_seed(cfg.seed)
     train, held_out = prepare_data(cfg, dataset, tokenizer, _vocab_size(module))
     data_fp = fingerprint(train)
@@ -190,12 +235,15 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
         state = ckpt.load_checkpoint(path, module, optimizer)
         start, tokens_seen, resumed_from = state["step"], state["tokens_seen"], str(path)
         order = BlockOrder(len(train), cfg.seed, **state["data_position"])
+    if cfg.resume not in (False, "") and hasattr(log, "rewind"):
+        log.rewind(start)  # drop what an interrupted run logged after its last checkpoint
     module.train()
     eval_initial = evaluate_loss(module, held_out, cfg.batch_size) if path is None else None
     evals: list[dict[str, Any]] = []
-    saved: list[str] = []
+    saved: list[Path] = []
     bar = _progress(cfg, start)
-    window_loss, window_tokens, logged = torch.zeros(()), 0, 0
+    window_losses: list[torch.Tensor] = []
+    window_tokens, logged, unchecked_from = 0, 0, start + 1
     params = [p for p in module.parameters() if p.requires_grad]
     step_tokens = cfg.gradient_accumulation_steps * cfg.batch_size * train.inputs.shape[1]
     started = window_start = time.perf_counter()
@@ -204,7 +252,7 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
         for group in optimizer.param_groups:
             group["lr"] = lr
         indices = [order.take(cfg.batch_size) for _ in range(cfg.gradient_accumulation_steps)]
-        window_loss += accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices])
+        window_losses.append(accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices]))
         grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -213,9 +261,19 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
         done = step + 1
         if bar is not None:
             bar.update(1)
-        if done % cfg.log_interval == 0 or done == cfg.max_steps:
+        want_checkpoint = checkpoints is not None and cfg.checkpoint_interval and (
+            done % cfg.checkpoint_interval == 0 or done == cfg.max_steps)
+        want_log = done % cfg.log_interval == 0 or done == cfg.max_steps
+        if want_log or want_checkpoint:
+            bad = first_non_finite(window_losses[len(window_losses) - (done - unchecked_from + 1):], unchecked_from)
+            if bad is not None:
+                raise NonFiniteLossError(
+                    f"offline:functional: the loss became non-finite at step {bad}; stopped without saving (the last "
+                    "checkpoint is the last good state). Lower learning_rate or set max_grad_norm.")
+            unchecked_from = done + 1
+        if want_log:
             now = time.perf_counter()
-            record = {"step": done, "loss": window_loss.item() / window_tokens, "learning_rate": lr,
+            record = {"step": done, "loss": torch.stack(window_losses).sum().item() / window_tokens, "learning_rate": lr,
                       "tokens": window_tokens, "tokens_per_second": window_tokens / max(now - window_start, 1e-9),
                       "trained": True}
             if grad_norm is not None:
@@ -225,19 +283,24 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
             if log is not None:
                 log(record)
             logged += 1
-            window_loss, window_tokens, window_start = torch.zeros(()), 0, time.perf_counter()
+            window_losses, window_tokens, window_start = [], 0, time.perf_counter()
         if cfg.eval_interval and done % cfg.eval_interval == 0 and done != cfg.max_steps:
             evals.append({"step": done, "eval_loss": evaluate_loss(module, held_out, cfg.batch_size)})
-        if checkpoints is not None and cfg.checkpoint_interval and (done % cfg.checkpoint_interval == 0 or done == cfg.max_steps):
-            saved.append(str(ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
+        if want_checkpoint:
+            _check_weights(params, done)
+            if hasattr(log, "sync"):
+                log.sync()  # the metrics up to this step are on disk before the checkpoint that resumes after them
+            ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
                 "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
                 "data_position": order.position(), "tokens_seen": tokens_seen,
-                "scheduler": {"kind": "linear-warmup-linear-decay", "step": done}}, cfg.keep_checkpoints)))
+                "scheduler": {"kind": "linear-warmup-linear-decay", "step": done}}, cfg.keep_checkpoints, saved)
     elapsed = time.perf_counter() - started
     if bar is not None:
         bar.close()
     module.eval()
     eval_final = evaluate_loss(module, held_out, cfg.batch_size)
+    if out is not None:
+        _check_weights(params, cfg.max_steps)
     final_dir = _save_final(out, model, module, tokenizer) if out else None
     trained_tokens = (cfg.max_steps - start) * step_tokens
     return {
@@ -247,22 +310,23 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
         "eval_loss_initial": eval_initial, "eval_loss": eval_final,
         "eval_perplexity": math.exp(eval_final) if eval_final is not None else None, "evaluations": evals,
         "elapsed_seconds": elapsed, "tokens_per_second": trained_tokens / elapsed if elapsed > 0 else None,
-        "peak_memory_mb": peak_memory_mb(), "log_records": logged, "checkpoints": saved,
+        "peak_memory_mb": peak_memory_mb(), "log_records": logged, "checkpoints": [str(p) for p in saved],
         "final_model": str(final_dir) if final_dir else None, "config": cfg.to_dict(),
     }
 
 
 def _save_final(out: Path, model: Any, module: torch.nn.Module, tokenizer: Any) -> Path:
+    """``out/final``, complete or absent: written beside it, manifest last, then renamed into place."""
     target = out / "final"
     saver = model if hasattr(model, "save_pretrained") else module
-    if not hasattr(saver, "save_pretrained"):
-        from safetensors.torch import save_model
+    with atomic_directory(target, finish=lambda tmp: ckpt.write_manifest_last(tmp, "final")) as tmp:
+        if not hasattr(saver, "save_pretrained"):
+            from safetensors.torch import save_model
 
-        target.mkdir(parents=True, exist_ok=True)
-        save_model(module, str(target / "model.safetensors"))
-    else:
-        saver.save_pretrained(target)
-    saved_with_model = saver is model and getattr(model, "tokenizer", None) is tokenizer
-    if not saved_with_model and hasattr(tokenizer, "save_pretrained"):
-        tokenizer.save_pretrained(target)
+            save_model(module, str(tmp / "model.safetensors"))
+        else:
+            saver.save_pretrained(tmp)
+        saved_with_model = saver is model and getattr(model, "tokenizer", None) is tokenizer
+        if not saved_with_model and hasattr(tokenizer, "save_pretrained"):
+            tokenizer.save_pretrained(tmp)
     return target
