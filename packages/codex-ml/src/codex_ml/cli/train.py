@@ -10,7 +10,7 @@ from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_optio
 
 @click.command("train", context_settings={"help_option_names": ["-h", "--help"]}, epilog=OVERRIDES_HELP)
 @run_options
-def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool,
+def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool, skip_doctor: bool,
           overrides: tuple[str, ...]) -> None:
     """Train with a composed config and write runs/<timestamp>-<config>/ (or output_dir=DIR)."""
     composed = compose_from_cli(config_name, config_dir, overrides)
@@ -19,7 +19,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
         return
     from codex_ml.pipeline.training import run_train
 
-    summary = run_train(composed, quiet=quiet)
+    summary = run_train(composed, quiet=quiet, doctor=not skip_doctor)
     if not quiet:
         _report(summary)
 

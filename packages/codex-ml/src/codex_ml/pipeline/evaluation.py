@@ -13,14 +13,14 @@ from codex_ml.pipeline.components import ComponentConfigError
 from codex_ml.pipeline.session import Session, evaluation_requests
 
 
-def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+def run_evaluate(composed: Composed, *, quiet: bool = False, doctor: bool = True) -> dict[str, Any]:
     config = composed.config
     requests = evaluation_requests(config)
     if not requests:
         raise ComponentConfigError("nothing to evaluate on: set evaluation.dataset.plugin (e.g. offline:tiny-eval)")
     if len(requests) == 1:
         raise ComponentConfigError("no metrics configured: add one, e.g. metrics/offline/accuracy")
-    session = Session.open(composed, [("model", "models", config.get("model")), *requests])
+    session = Session.open(composed, [("model", "models", config.get("model")), *requests], doctor=doctor)
     with session.failure_recorded():
         return _evaluate(session, composed, quiet)
 

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
+from codex_ml.config.errors import ConfigError
+from codex_ml.config.settings_check import check_pipeline_settings, problem
+from codex_ml.errors import InvalidSettingError
 from codex_ml.pipeline.components import Planned, build, plan_all
 from codex_ml.pipeline.evalset import as_samples
 from codex_ml.pipeline.scoring import score_samples
-from codex_ml.runs.directory import RunDirectory, default_run_path
+from codex_ml.runs.directory import RUNS_DIR, RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
 
 #: (config key, registry kind) of the components a training run builds, in build order.
@@ -61,6 +64,17 @@ def seed_everything(seed: Any) -> None:
         sys.modules["torch"].manual_seed(value)
 
 
+def _build(composed: Composed, planned: Planned, **extra: Any) -> Any:
+    """:func:`build`, blaming a bad setting on the override or config file it came from (not on the
+    component's own settings file, which did not hold it)."""
+    try:
+        return build(planned, **extra)
+    except InvalidSettingError as exc:
+        if exc.from_file or exc.key not in planned.kwargs:
+            raise
+        raise ConfigError(problem(composed, f"{planned.role}.{exc.key}", exc.reason)) from exc
+
+
 def resumes(config: dict[str, Any]) -> bool:
     """``training.resume`` is true or names a checkpoint: the run continues what is in output_dir."""
     resume = _node(config, "training.resume")
@@ -78,15 +92,22 @@ class Session:
 
     @classmethod
     def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
-             extra: dict[str, dict[str, Any]] | None = None) -> "Session":
-        """Plan and build every component, then create the run directory.
+             extra: dict[str, dict[str, Any]] | None = None, *, doctor: bool = True) -> "Session":
+        """Check the settings, plan every component, run the doctor's checks (``doctor=False`` skips them),
+        build every component, then create the run directory.
 
         Nothing is written until every artefact is found and every component has loaded, so a missing
         or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
         """
+        check_pipeline_settings(composed)
         planned = {p.role: p for p in plan_all(requests)}
+        if doctor:
+            from codex_ml.utils.doctor import preflight
+
+            preflight(Path(composed.config.get("output_dir") or RUNS_DIR).expanduser(),
+                      needs_torch=any("torch" in p.spec.requires for p in planned.values()))
         seed_everything(composed.config.get("seed"))
-        built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}
+        built = {role: _build(composed, p, **(extra or {}).get(role, {})) for role, p in planned.items()}
         config = composed.config
         output = config.get("output_dir")
         path = Path(output).expanduser() if output else default_run_path(composed.config_name)

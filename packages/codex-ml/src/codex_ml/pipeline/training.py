@@ -43,11 +43,11 @@ def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit:
     }
 
 
-def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+def run_train(composed: Composed, *, quiet: bool = False, doctor: bool = True) -> dict[str, Any]:
     config = composed.config
     requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
     quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
-    session = Session.open(composed, requests, extra={"training": quiet_trainer})
+    session = Session.open(composed, requests, extra={"training": quiet_trainer}, doctor=doctor)
     with session.failure_recorded():
         return _train(session, composed, quiet)
 

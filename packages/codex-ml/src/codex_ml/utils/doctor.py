@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from codex_ml.errors import CodexMLError
 from codex_ml.utils import torch_checks
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, DEPRECATED_CACHE_VAR, OFFLINE_FLAGS, applied, default_hf_home
 
@@ -210,11 +211,18 @@ def check_catalogue() -> list[Finding]:
     return findings
 
 
-def run_checks(output_dir: Path) -> list[Finding]:
-    torch_findings, status = check_torch()
+class DoctorBlockedError(CodexMLError):
+    """``train``/``evaluate`` refused to start: a doctor check found a blocking problem."""
+
+    exit_code = 1
+
+
+def run_checks(output_dir: Path, *, torch: bool = True) -> list[Finding]:
+    """Every check; ``torch=False`` leaves out the torch checks (for a run none of whose components needs it)."""
+    torch_findings, status = check_torch() if torch else ([], None)
     return [
         *torch_findings,
-        *check_pickle_weights(status),
+        *(check_pickle_weights(status) if torch else []),
         *check_hf_versions(),
         *check_hf_cache(),
         *check_offline_flags(),
@@ -224,4 +232,17 @@ def run_checks(output_dir: Path) -> list[Finding]:
     ]
 
 
-__all__ = ["ERROR", "OK", "WARN", "Finding", "run_checks"]
+def preflight(output_dir: Path, *, needs_torch: bool) -> list[Finding]:
+    """The doctor's checks before a run; raise :class:`DoctorBlockedError` listing the blocking findings.
+
+    torch is checked only when one of the run's components needs it (importing it costs seconds)."""
+    findings = run_checks(output_dir, torch=needs_torch)
+    blocking = [f for f in findings if f.level == ERROR]
+    if blocking:
+        lines = "\n".join(f"  {f.topic}: {f.message}" for f in blocking)
+        raise DoctorBlockedError(f"doctor found {len(blocking)} blocking problem(s); nothing was run:\n{lines}\n"
+                                 "Fix them (see `codex-ml doctor`), or pass --skip-doctor to run anyway.")
+    return findings
+
+
+__all__ = ["ERROR", "OK", "WARN", "DoctorBlockedError", "Finding", "preflight", "run_checks"]

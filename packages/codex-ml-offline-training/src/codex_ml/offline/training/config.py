@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.errors import MalformedArtifactError, UnknownSettingError
+from codex_ml.errors import InvalidSettingError, UnknownSettingError
 
 _POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size", "keep_checkpoints")
 _NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio")
@@ -80,11 +80,11 @@ class TrainerConfig:
             raise UnknownSettingError(
                 f"offline:functional: unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(types)}"
             )
-        merged = {**file_values, **overrides}
-        where = f"{source}" if source else "offline:functional"
-        for key, value in merged.items():
-            _check(where, key, value, types[key])
-        return cls(**merged)
+        for key, value in file_values.items():
+            _check(f"{source}" if source else "offline:functional", key, value, types[key], from_file=True)
+        for key, value in overrides.items():
+            _check("offline:functional setting", key, value, types[key], from_file=False)
+        return cls(**{**file_values, **overrides})
 
     @classmethod
     def from_file(cls, path: Path, overrides: Mapping[str, Any]) -> TrainerConfig:
@@ -100,7 +100,14 @@ class TrainerConfig:
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) -> None:
+def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...], *, from_file: bool) -> None:
+    reason = _problem(key, value, expected)
+    if reason:
+        raise InvalidSettingError(f"{where}: {key}: {reason}", key=key, reason=reason, from_file=from_file)
+
+
+def _problem(key: str, value: Any, expected: type | tuple[type, ...]) -> str | None:
+    """Why ``value`` is not acceptable for ``key``, or None."""
     if expected is float:
         ok, what = not isinstance(value, bool) and isinstance(value, (int, float)), "a number"
     elif expected is int:
@@ -112,16 +119,17 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
     else:
         ok, what = isinstance(value, (bool, str)), "true, false or a path"
     if not ok:
-        raise MalformedArtifactError(f"{where}: {key!r} must be {what}, found {value!r}")
+        return f"must be {what}, found {value!r}"
     if expected is float and not math.isfinite(value):
-        raise MalformedArtifactError(f"{where}: {key!r} must be a finite number, found {value!r}")
+        return f"must be a finite number, found {value!r}"
     if key in _POSITIVE_INTS and value < 1:
-        raise MalformedArtifactError(f"{where}: {key!r} must be at least 1, found {value!r}")
+        return f"must be at least 1, found {value!r}"
     if key in _NON_NEGATIVE and value < 0:
-        raise MalformedArtifactError(f"{where}: {key!r} must not be negative, found {value!r}")
+        return f"must not be negative, found {value!r}"
     if key == "learning_rate" and not value > 0:
-        raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
+        return f"must be positive, found {value!r}"
     if key == "block_size" and value < 2:
-        raise MalformedArtifactError(f"{where}: 'block_size' must be at least 2, found {value!r}")
+        return f"must be at least 2, found {value!r}"
     if key in ("eval_fraction", "min_lr_ratio") and not 0 <= value < 1 + (key == "min_lr_ratio"):
-        raise MalformedArtifactError(f"{where}: {key!r} must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}")
+        return f"must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}"
+    return None
