@@ -7,7 +7,6 @@ import socket
 import subprocess
 from pathlib import Path
 
-import pytest
 from pipeline_helpers import ENTRY_POINTS, cli_env, read_jsonl, run_cli
 
 TINY = ["train", "-q", "-cn", "offline/tiny_fixtures"]
