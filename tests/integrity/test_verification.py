@@ -124,11 +124,18 @@ def test_a_symlink_inside_the_folder_is_fine(tmp_path: Path):
     assert manifest.verify(bundle).ok
 
 
+def test_packaged_fixtures_without_manifests_do_not_fail_verify():
+    result = verify()  # an empty project root: every entry resolves to its distribution's packaged fixture
+    assert result.exit_code == 0, result.output
+    assert "offline:tiny-corpus (dataset): packaged fixture of codex-ml-offline-data" in result.output
+
+
 def test_a_missing_manifest_fails_verify(corpus_root: Path):
     (corpus_root / "data" / "offline" / "manifest.json").unlink()
     result = verify()
     assert result.exit_code == 1, result.output
     assert "offline:tiny-corpus (dataset): unverified: no manifest.json" in result.output
+    assert verify("offline:tiny-eval").exit_code == 0  # the others are packaged fixtures
 
 
 def test_an_unreadable_manifest_fails_verify(corpus_root: Path):

@@ -115,7 +115,8 @@ def verify_command(name: str | None, root: Path | None, fast: bool) -> None:
     """Check artefacts against their manifest.json SHA-256s (all entries, or NAME), re-reading every byte.
 
     Exits non-zero when a file is modified, missing or resolves outside its folder (a symlink, '..' or a
-    shard index pointing elsewhere), or when a found artefact has no readable manifest.json.
+    shard index pointing elsewhere), or when a found artefact has no readable manifest.json (fixtures
+    packaged inside an installed distribution excepted).
     """
     from codex_ml.artifacts.resolver import locate_in_root
 
@@ -143,6 +144,9 @@ def verify_command(name: str | None, root: Path | None, fast: bool) -> None:
             where = f" under {root}" if root is not None else ""
             click.echo(f"{label}: missing{where}")
             failed = failed or name is not None
+        elif entry.status == "present" and entry.resolution.source == "packaged fixture":
+            # installed files of a distribution: pip's RECORD covers them, they carry no manifest
+            click.echo(f"{label}: packaged fixture of {spec.distribution} (no {MANIFEST_NAME}; installed with it)")
         elif entry.status == "present":
             click.echo(f"{label}: unverified: no {MANIFEST_NAME} to verify against at {entry.path}")
             failed = True
