@@ -91,3 +91,42 @@ def test_non_finite_numbers_never_reach_json_files(tmp_path: Path):
     line = strict_loads((tmp_path / "run" / "metrics.jsonl").read_text())
     assert line["loss"] is None and line["non_finite"] == ["loss=-inf"]
     assert strict_loads((tmp_path / "run" / "samples.jsonl").read_text())["score"] is None
+
+
+def test_resume_between_log_points_logs_the_same_numbers(tmp_path: Path):
+    """A checkpoint that falls inside a log window carries the window, so the record after it matches."""
+    from guards import require_torch
+
+    require_torch()
+    from codex_ml.offline.data.lines import LineDataset
+    from codex_ml.offline.models.minilm import load_minilm
+    from codex_ml.offline.training.functional import load_functional_trainer
+
+    data = LineDataset([f"line {i} of some words to train on" for i in range(24)])
+    settings = {"max_steps": 6, "checkpoint_interval": 3, "log_interval": 2, "block_size": 16, "batch_size": 2,
+                "eval_fraction": 0.0}
+
+    def model():
+        return load_minilm(seed=0, n_embd=32, n_layer=1, n_head=2, block_size=16)
+
+    def strip(records):
+        return [{k: v for k, v in r.items() if k != "tokens_per_second"} for r in records]
+
+    straight: list[dict] = []
+    load_functional_trainer(**settings).fit(model(), data, output_dir=tmp_path / "a", log=straight.append)
+
+    class Stop(Exception):
+        pass
+
+    first: list[dict] = []
+
+    def stop_after_checkpoint(record):
+        first.append(record)
+        if record["step"] == 4:  # checkpoint 3 is on disk; step 4's record is past it
+            raise Stop
+
+    with pytest.raises(Stop):
+        load_functional_trainer(**settings).fit(model(), data, output_dir=tmp_path / "b", log=stop_after_checkpoint)
+    resumed: list[dict] = []
+    load_functional_trainer(**settings, resume=True).fit(model(), data, output_dir=tmp_path / "b", log=resumed.append)
+    assert strip([r for r in first if r["step"] <= 3] + resumed) == strip(straight)

@@ -229,12 +229,14 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
     optimizer = make_optimizer(module, cfg)
     checkpoints = out / "checkpoints" if out else None
     start, order, tokens_seen, resumed_from = 0, BlockOrder(len(train), cfg.seed), 0, None
+    carried = {"loss_sum": 0.0, "tokens": 0}  # the partial log window a checkpoint carries over a resume
     path = _resume_path(cfg, checkpoints) if checkpoints or isinstance(cfg.resume, str) else None
     if path is not None:
         _check_resume(cfg, ckpt.read_state(path), data_fp, path)
         state = ckpt.load_checkpoint(path, module, optimizer)
         start, tokens_seen, resumed_from = state["step"], state["tokens_seen"], str(path)
         order = BlockOrder(len(train), cfg.seed, **state["data_position"])
+        carried = state.get("log_window") or carried
     if cfg.resume not in (False, "") and hasattr(log, "rewind"):
         log.rewind(start)  # drop what an interrupted run logged after its last checkpoint
     module.train()
@@ -242,8 +244,10 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
     evals: list[dict[str, Any]] = []
     saved: list[Path] = []
     bar = _progress(cfg, start)
-    window_losses: list[torch.Tensor] = []
-    window_tokens, logged, unchecked_from = 0, 0, start + 1
+    # A checkpoint between two log points carries the partial log window, so a resumed run logs the same numbers.
+    window_loss, window_tokens = torch.tensor(float(carried["loss_sum"])), int(carried["tokens"])
+    unchecked: list[torch.Tensor] = []  # per-step losses not yet checked for NaN/inf (checked at log and save points)
+    logged = 0
     params = [p for p in module.parameters() if p.requires_grad]
     step_tokens = cfg.gradient_accumulation_steps * cfg.batch_size * train.inputs.shape[1]
     started = window_start = time.perf_counter()
@@ -252,7 +256,9 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
         for group in optimizer.param_groups:
             group["lr"] = lr
         indices = [order.take(cfg.batch_size) for _ in range(cfg.gradient_accumulation_steps)]
-        window_losses.append(accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices]))
+        step_loss = accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices])
+        window_loss += step_loss
+        unchecked.append(step_loss)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -265,15 +271,15 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
             done % cfg.checkpoint_interval == 0 or done == cfg.max_steps)
         want_log = done % cfg.log_interval == 0 or done == cfg.max_steps
         if want_log or want_checkpoint:
-            bad = first_non_finite(window_losses[len(window_losses) - (done - unchecked_from + 1):], unchecked_from)
+            bad = first_non_finite(unchecked, done - len(unchecked) + 1)
             if bad is not None:
                 raise NonFiniteLossError(
                     f"offline:functional: the loss became non-finite at step {bad}; stopped without saving (the last "
                     "checkpoint is the last good state). Lower learning_rate or set max_grad_norm.")
-            unchecked_from = done + 1
+            unchecked = []
         if want_log:
             now = time.perf_counter()
-            record = {"step": done, "loss": torch.stack(window_losses).sum().item() / window_tokens, "learning_rate": lr,
+            record = {"step": done, "loss": window_loss.item() / window_tokens, "learning_rate": lr,
                       "tokens": window_tokens, "tokens_per_second": window_tokens / max(now - window_start, 1e-9),
                       "trained": True}
             if grad_norm is not None:
@@ -283,7 +289,7 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
             if log is not None:
                 log(record)
             logged += 1
-            window_losses, window_tokens, window_start = [], 0, time.perf_counter()
+            window_loss, window_tokens, window_start = torch.zeros(()), 0, time.perf_counter()
         if cfg.eval_interval and done % cfg.eval_interval == 0 and done != cfg.max_steps:
             evals.append({"step": done, "eval_loss": evaluate_loss(module, held_out, cfg.batch_size)})
         if want_checkpoint:
@@ -293,6 +299,7 @@ def _fit_locked(cfg: TrainerConfig, model: Any, module: torch.nn.Module, dataset
             ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
                 "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
                 "data_position": order.position(), "tokens_seen": tokens_seen,
+                "log_window": {"loss_sum": window_loss.item(), "tokens": window_tokens},
                 "scheduler": {"kind": "linear-warmup-linear-decay", "step": done}}, cfg.keep_checkpoints, saved)
     elapsed = time.perf_counter() - started
     if bar is not None:
