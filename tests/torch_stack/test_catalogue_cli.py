@@ -86,6 +86,7 @@ def test_fetch_respects_a_user_offline_flag(tmp_path, fake_hub, monkeypatch):
 
 
 def test_catalogue_group_imports_nothing_heavy():
-    code = "import sys, codex_ml.cli.catalogue_cli; print(sorted({'torch', 'transformers', 'huggingface_hub'} & set(sys.modules)))"
+    code = ("import sys, codex_ml.cli.catalogue_cli, codex_ml.offline.models.catalogue_cli; "
+            "print(sorted({'torch', 'transformers', 'huggingface_hub'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

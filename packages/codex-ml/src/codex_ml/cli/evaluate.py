@@ -11,7 +11,7 @@ from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_optio
 def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool, skip_doctor: bool,
              overrides: tuple[str, ...]) -> None:
     """Evaluate the configured model on evaluation.dataset with every configured metric."""
-    composed = compose_from_cli(config_name, config_dir, overrides)
+    composed = compose_from_cli(config_name, config_dir, overrides, command="evaluate")
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return

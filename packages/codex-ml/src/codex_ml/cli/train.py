@@ -13,7 +13,7 @@ from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_optio
 def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool, skip_doctor: bool,
           overrides: tuple[str, ...]) -> None:
     """Train with a composed config and write runs/<timestamp>-<config>/ (or output_dir=DIR)."""
-    composed = compose_from_cli(config_name, config_dir, overrides)
+    composed = compose_from_cli(config_name, config_dir, overrides, command="train")
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return

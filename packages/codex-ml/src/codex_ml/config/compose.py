@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from codex_ml.config import requirements
 from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.errors import ConfigError
 from codex_ml.config.searchpath import ConfigSource, all_sources
@@ -84,14 +85,20 @@ def _compose_checked(config_name: str, overrides: list[str], sources: list[Confi
         raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
 
 
-def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None) -> Composed:
-    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections)."""
+def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None,
+                   command: str | None = None) -> Composed:
+    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections).
+
+    What the preset ``requires`` for ``command`` (every command's when None) is checked first.
+    """
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
     config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
+    main_dir = _main_source(config_name, sources).directory
+    requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
     if selections:
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
@@ -99,6 +106,7 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     with open_dict(cfg):
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
         del cfg["hydra"]
+        cfg.pop(requirements.KEY, None)
     try:
         resolved = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:

@@ -2,14 +2,19 @@
 
 Hydra lists only the top-level options of the main config directory; these messages list every
 option across the search path, say which distribution provides each, and name the distribution to
-install when a known offline fragment is missing.
+install when an option is missing (from the preset's ``requires``; see config/requirements.py).
 """
 from __future__ import annotations
 
 import re
 
-from codex_ml.config.fragments import GROUPS, provider_of
+from codex_ml import kinds
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
+
+
+def config_groups() -> tuple[str, ...]:
+    """The groups the pipeline reads: one per declared kind, plus ``interfaces`` (reward model and agent presets)."""
+    return (*(kind.config_group for kind in kinds.all_kinds()), "interfaces")
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
                 "~key (delete), GROUP/OPTION (select an option); see docs/usage.md.")
@@ -38,15 +43,14 @@ def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSo
     missing = (getattr(exc, "missing_cfg_file", None) or "").strip("/").removesuffix(".yaml")
     reason = _hydra_reason(exc)
     group = missing.split("/", 1)[0] if "/" in missing else ""
-    if group and missing != config_name and (group in GROUPS or group_options(group, sources)):
-        lines = [reason, f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources))]
-        provider = provider_of(missing)
-        if provider:
-            lines.append(f"'{missing}' is shipped by {provider}; it is not installed or its plugin did not load "
-                         f"(pip install {provider}; see `codex-ml plugins list`).")
-        return "\n".join(lines)
+    if group and missing != config_name and (group in config_groups() or group_options(group, sources)):
+        return "\n".join([
+            reason, f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources)),
+            f"No installed distribution ships '{missing}': install the one that does (a preset names them under "
+            f"'requires'), or check that its plugin loaded (`codex-ml plugins list`).",
+        ])
     return "\n".join([reason, "Available configs for -cn (config, distribution):",
-                      _listing(primary_configs(sources, GROUPS))])
+                      _listing(primary_configs(sources, config_groups()))])
 
 
 def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> str:

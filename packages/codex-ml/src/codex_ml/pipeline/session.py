@@ -18,7 +18,7 @@ from codex_ml.config.errors import ConfigError
 from codex_ml.config.settings_check import check_pipeline_settings, problem
 from codex_ml.errors import InvalidSettingError
 from codex_ml.pipeline.components import Planned, build, plan_all
-from codex_ml.pipeline.evalset import as_samples
+from codex_ml.formats.evalset import as_samples
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RUNS_DIR, RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
