@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,12 +32,20 @@ class RunLockedError(CodexMLError):
     exit_code = 1
 
 
+#: The holder writes its details just after taking the lock; a loser waits this long for them to appear.
+HOLDER_WAIT_SECONDS = 2.0
+
+
 def _holder(path: Path) -> str:
-    try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-        return f"pid {info['pid']} on {info['host']}, started {info['started_at']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return "another process (holder unknown)"
+    deadline = time.monotonic() + HOLDER_WAIT_SECONDS
+    while True:
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            return f"pid {info['pid']} on {info['host']}, started {info['started_at']}"
+        except (OSError, ValueError, KeyError, TypeError):
+            if time.monotonic() >= deadline:
+                return "another process (holder unknown)"
+            time.sleep(0.05)
 
 
 class RunLock:
