@@ -70,7 +70,7 @@ def main() -> int:
             cold = median_seconds(COLD_LISTING, args.runs, env)
             rows.append((label, floor, listing, cold))
     print(f"python {sys.version.split()[0]}, {args.runs} runs each, median wall time")
-    print(f"| environment | floor | plugins list | ratio | plugins list --refresh (no cache) | ratio |")
+    print("| environment | floor | plugins list | ratio | plugins list --refresh (no cache) | ratio |")
     print("|---|---|---|---|---|---|")
     for label, floor, listing, cold in rows:
         print(f"| {label} | {floor * 1000:.0f} ms | {listing * 1000:.0f} ms | {listing / floor:.2f}x "

@@ -3,7 +3,6 @@ resolver's list, malformed files name the file; never a traceback, never a half-
 from __future__ import annotations
 
 import pytest
-
 from pipeline_helpers import ENTRY_POINTS, cli_env, run_cli
 
 GUIDE_GPT2 = ["train", "-cn", "config", "model=offline/gpt2", "tokenizer=offline/gpt2", "data=offline/tiny_corpus",

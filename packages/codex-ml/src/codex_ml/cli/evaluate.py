@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import click
-
 from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
 
 
@@ -15,11 +14,12 @@ def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return
+    from codex_ml.doctor import preflight
     from codex_ml.pipeline.evaluation import run_evaluate
 
-    results = run_evaluate(composed, quiet=quiet, doctor=not skip_doctor)
+    results = run_evaluate(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
     if not quiet:
-        click.echo(f"run directory: {results['run_dir']}")
+        click.echo(f"output_dir: {results['output_dir']}")
         click.echo(f"{results['n_samples']} samples by {results['method']}, {results['n_correct']} exactly right")
         for key, score in results["scores"].items():
             value = "n/a" if score["value"] is None else f"{score['value']:.4f}"

@@ -4,7 +4,8 @@ Kept free of heavy imports: ``codex-ml train --help`` must not import hydra or t
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -34,9 +35,8 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):
     """Turn on the network guard, then compose, importing hydra only now."""
-    from codex_ml.utils.netguard import install_network_guard
-
     from codex_ml.config.compose import compose_config
+    from codex_ml.utils.netguard import install_network_guard
 
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import click
-
 from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
 
 
@@ -17,16 +16,17 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return
+    from codex_ml.doctor import preflight
     from codex_ml.pipeline.training import run_train
 
-    summary = run_train(composed, quiet=quiet, doctor=not skip_doctor)
+    summary = run_train(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
     if not quiet:
         _report(summary)
 
 
 def _report(summary: dict) -> None:
     training = summary.get("training") or {}
-    click.echo(f"run directory: {summary['run_dir']}")
+    click.echo(f"output_dir: {summary['output_dir']}")
     if summary.get("trained"):
         click.echo(f"trained: {training.get('steps', '?')} steps")
     else:

@@ -6,10 +6,11 @@ top-level entries of the main directory.
 """
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 CORE_CONF = Path(__file__).resolve().parent / "conf"
 CORE_SOURCE = "codex-ml"
@@ -44,7 +45,8 @@ def _as_url(value: str) -> str:
 def plugin_sources() -> list[ConfigSource]:
     """Search-path entries from every loaded plugin implementing ``config_searchpath``, in load order.
 
-    A plugin whose hook raises is skipped; discovery already isolates plugins that fail to load.
+    A plugin whose hook raises is skipped with a warning naming it; discovery already isolates plugins that
+    fail to load.
     """
     from codex_ml.plugins.manager import get_host
 
@@ -53,7 +55,9 @@ def plugin_sources() -> list[ConfigSource]:
     for impl in host.pm.hook.config_searchpath.get_hookimpls():  # registration order
         try:
             value = impl.function()
-        except Exception:  # noqa: BLE001 - a broken hook must not block composition
+        except Exception as exc:  # noqa: BLE001 - a broken hook must not block composition
+            warnings.warn(f"{impl.plugin_name}: config_searchpath raised {type(exc).__name__}: {exc}; "
+                          "its config fragments are not on the search path", stacklevel=2)
             continue
         if value:
             provider = impl.plugin_name.partition(":")[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 
 
 def _override_key(word: str) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,14 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.config.errors import ConfigError
 from codex_ml.config.settings_check import check_pipeline_settings, problem
-from codex_ml.errors import InvalidSettingError
-from codex_ml.pipeline.components import Planned, build, plan_all
+from codex_ml.errors import ConfigError, InvalidSettingError
 from codex_ml.formats.evalset import as_samples
+from codex_ml.pipeline.components import Planned, build, plan_all
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RUNS_DIR, RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
+
+#: Checks to run once the components are planned, before any is built: ``(output_dir, *, needs_torch)``;
+#: raising stops the run. The CLI passes :func:`codex_ml.doctor.preflight`.
+Preflight = Callable[..., Any]
 
 #: (config key, registry kind) of the components a training run builds, in build order.
 TRAIN_COMPONENTS = (
@@ -92,18 +95,16 @@ class Session:
 
     @classmethod
     def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
-             extra: dict[str, dict[str, Any]] | None = None, *, doctor: bool = True) -> "Session":
-        """Check the settings, plan every component, run the doctor's checks (``doctor=False`` skips them),
-        build every component, then create the run directory.
+             extra: dict[str, dict[str, Any]] | None = None, *, preflight: Preflight | None = None) -> Session:
+        """Check the settings, plan every component, call ``preflight(output_dir, needs_torch=...)`` (the CLI
+        passes the doctor's checks), build every component, then create the run directory.
 
         Nothing is written until every artefact is found and every component has loaded, so a missing
         or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
         """
         check_pipeline_settings(composed)
         planned = {p.role: p for p in plan_all(requests)}
-        if doctor:
-            from codex_ml.utils.doctor import preflight
-
+        if preflight is not None:
             preflight(Path(composed.config.get("output_dir") or RUNS_DIR).expanduser(),
                       needs_torch=any("torch" in p.spec.requires for p in planned.values()))
         seed_everything(composed.config.get("seed"))

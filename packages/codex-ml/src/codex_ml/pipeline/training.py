@@ -12,8 +12,8 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
-from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
-from codex_ml.runs.directory import PhaseLog
+from codex_ml.pipeline.session import Preflight, Session, TRAIN_COMPONENTS, evaluation_requests
+from codex_ml.runs.directory import PhaseLog, deprecated_names
 
 
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
@@ -43,11 +43,11 @@ def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit:
     }
 
 
-def run_train(composed: Composed, *, quiet: bool = False, doctor: bool = True) -> dict[str, Any]:
+def run_train(composed: Composed, *, quiet: bool = False, preflight: Preflight | None = None) -> dict[str, Any]:
     config = composed.config
     requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
     quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
-    session = Session.open(composed, requests, extra={"training": quiet_trainer}, doctor=doctor)
+    session = Session.open(composed, requests, extra={"training": quiet_trainer}, preflight=preflight)
     with session.failure_recorded():
         return _train(session, composed, quiet)
 
@@ -73,7 +73,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     summary = {
         "command": "train",
         "config_name": composed.config_name,
-        "run_dir": str(session.run.path),
+        "output_dir": str(session.run.path),
+        **deprecated_names(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
         "training": fit_summary,

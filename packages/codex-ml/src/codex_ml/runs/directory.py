@@ -8,11 +8,12 @@ append-only (:mod:`codex_ml.runs.metrics_log`); every other file is written atom
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import RunDirectoryExistsError
 from codex_ml.io import atomic_write_json, atomic_write_text, strict_json_dumps
 from codex_ml.runs.lock import LOCK_NAME, RunLock
 from codex_ml.runs.metrics_log import MetricsLog
@@ -20,12 +21,15 @@ from codex_ml.runs.saves import remove_partial_saves
 
 RUNS_DIR = "runs"
 METRICS = "metrics.jsonl"
+#: Earlier spellings of ``output_dir`` in summary.json and results.json, kept until 0.2 for scripts that read them.
+DEPRECATED_FIELDS = {"run_dir": "output_dir"}
 
 
-class RunDirectoryExistsError(CodexMLError):
-    """The output directory already holds a run and neither resume nor overwrite was asked for."""
-
-    exit_code = 1
+def deprecated_names(path: Path) -> dict[str, Any]:
+    """The old field names with the run's ``output_dir``, and a note saying what replaces them."""
+    return {**{old: str(path) for old in DEPRECATED_FIELDS},
+            "deprecated_fields": {old: f"renamed {new}; {old} will be removed in codex-ml 0.2"
+                                  for old, new in DEPRECATED_FIELDS.items()}}
 
 
 def default_run_path(config_name: str, base: Path | None = None, now: datetime | None = None) -> Path:

@@ -14,7 +14,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import RunLockedError
 
 try:
     import fcntl
@@ -25,11 +25,6 @@ LOCK_NAME = ".codex-ml.lock"
 
 _HELD: dict[Path, "RunLock"] = {}
 
-
-class RunLockedError(CodexMLError):
-    """Another process holds the run directory's lock."""
-
-    exit_code = 1
 
 
 #: The holder writes its details just after taking the lock; a loser waits this long for them to appear.

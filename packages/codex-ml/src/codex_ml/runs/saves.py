@@ -25,14 +25,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-FAULT_VAR = "CODEX_ML_FAULT_AT"
+from codex_ml import settings
+
 _PARTIAL = re.compile(r"^\..+\.(partial|old)-\d+-[0-9a-f]{8}$")
 _counts: dict[str, int] = {}
 
 
 def fault_point(name: str) -> None:
     """Kill this process (SIGKILL: no cleanup, like a power cut) when ``$CODEX_ML_FAULT_AT`` names ``name``."""
-    wanted = os.environ.get(FAULT_VAR, "")
+    wanted = settings.raw(settings.FAULT_AT)
     if not wanted:
         return
     point, _, nth = wanted.rpartition(":")
@@ -107,4 +108,4 @@ def remove_partial_saves(directory: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-__all__ = ["FAULT_VAR", "atomic_directory", "fault_point", "remove_partial_saves"]
+__all__ = ["atomic_directory", "fault_point", "remove_partial_saves"]

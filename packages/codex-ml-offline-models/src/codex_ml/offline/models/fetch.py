@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex_ml import settings
 from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.errors import CodexMLError
 from codex_ml.offline.models.synth import model_dir
@@ -38,7 +39,7 @@ def _allow_network() -> None:
     from codex_ml.utils.offline import release_offline_flags
 
     release_offline_flags()
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
+    if settings.is_true(os.environ.get("HF_HUB_OFFLINE")):
         raise CodexMLError("catalogue fetch needs the network, but HF_HUB_OFFLINE is set; unset it on a connected host")
 
 

@@ -15,17 +15,13 @@ from typing import Any
 
 import torch
 from codex_ml.artifacts.manifest import MANIFEST_NAME, build_manifest, check_manifest
-from codex_ml.errors import CodexMLError, MalformedArtifactError
+from codex_ml.errors import MalformedArtifactError
 from codex_ml.io import atomic_write_json, strict_json_dumps
 from codex_ml.runs.saves import atomic_directory
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
 STATE = "trainer_state.json"
-
-
-class ResumeMismatchError(CodexMLError):
-    """The checkpoint was written by a run with a different configuration or different data."""
 
 
 def checkpoint_dirs(root: Path) -> list[Path]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import CodexMLError, NonFiniteLossError, ResumeMismatchError
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
@@ -37,11 +37,6 @@ from codex_ml.runs.lock import RunLock
 from codex_ml.runs.saves import atomic_directory, remove_partial_saves
 from torch.nn import functional as F
 
-
-class NonFiniteLossError(CodexMLError):
-    """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
-
-    exit_code = 1
 
 
 def first_non_finite(losses: list[torch.Tensor], first_step: int) -> int | None:
@@ -183,7 +178,7 @@ def _check_resume(cfg: TrainerConfig, state: dict[str, Any], data_fp: str, path:
     if state.get("data_fingerprint") != data_fp:
         problems.append("training data differs")
     if problems and not cfg.force_resume:
-        raise ckpt.ResumeMismatchError(f"offline:functional: refusing to resume from {path}: {'; '.join(problems)}. "
+        raise ResumeMismatchError(f"offline:functional: refusing to resume from {path}: {'; '.join(problems)}. "
                                        "Use the original settings, or set force_resume=true to continue anyway.")
 
 
