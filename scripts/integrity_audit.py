@@ -51,7 +51,7 @@ BAD_CONFIG_FILES = {"seed: twelve": "seed", "rollout: {max_records: many}": "rol
 
 def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "codex_ml.cli", *args], cwd=cwd, env=env or base_env(),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def base_env(**extra: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from guards import require_torch
 from pipeline_helpers import cli_env, run_cli
 
 require_torch()
-from codex_ml.artifacts.manifest import verify  # noqa: E402
+from codex_ml.artifacts.manifest import verify
 
 ARGS = ["train", "-q", "--skip-doctor", "model=offline/minilm", "training.max_steps=6", "training.checkpoint_interval=2",
         "training.log_interval=1", "training.keep_checkpoints=2"]

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from codex_ml.io import atomic_write_json
 from codex_ml.runs.directory import RunDirectory
 

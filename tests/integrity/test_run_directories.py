@@ -15,7 +15,7 @@ TINY = ["train", "-q", "-cn", "offline/tiny_fixtures"]
 def test_a_reused_output_dir_is_refused_not_overwritten(tmp_path: Path):
     out = tmp_path / "run"
     assert run_cli([*TINY, f"output_dir={out}"], tmp_path).returncode == 0
-    files = lambda: {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".codex-ml.lock"}  # noqa: E731
+    files = lambda: {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != ".codex-ml.lock"}
     before = files()
     second = run_cli([*TINY, f"output_dir={out}", "seed=7"], tmp_path)
     assert second.returncode == 1

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from codex_ml.artifacts import manifest
 from codex_ml.artifacts.hashcache import HashCache, sha256_file
 from codex_ml.errors import PathEscapeError

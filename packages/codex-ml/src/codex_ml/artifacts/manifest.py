@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codex_ml.artifacts.containment import check_contained, escape_of, index_problems
 from codex_ml import settings
+from codex_ml.artifacts.containment import check_contained, escape_of, index_problems
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.artifacts.hashcache import HashCache, cached_sha256, sha256_file
 from codex_ml.artifacts.paths import check_relative

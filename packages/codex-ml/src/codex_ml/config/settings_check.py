@@ -8,7 +8,8 @@ in one :class:`ConfigError` (exit 2), never as a traceback.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from codex_ml.errors import ConfigError
 

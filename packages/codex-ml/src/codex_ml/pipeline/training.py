@@ -12,7 +12,7 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
-from codex_ml.pipeline.session import Preflight, Session, TRAIN_COMPONENTS, evaluation_requests
+from codex_ml.pipeline.session import TRAIN_COMPONENTS, Preflight, Session, evaluation_requests
 from codex_ml.runs.directory import PhaseLog, deprecated_names
 
 

@@ -23,7 +23,7 @@ except ImportError:  # Windows: no advisory locks; run directories are not locke
 
 LOCK_NAME = ".codex-ml.lock"
 
-_HELD: dict[Path, "RunLock"] = {}
+_HELD: dict[Path, RunLock] = {}
 
 
 
@@ -52,7 +52,7 @@ class RunLock:
         self._depth = 1
 
     @classmethod
-    def acquire(cls, directory: str | os.PathLike[str]) -> "RunLock":
+    def acquire(cls, directory: str | os.PathLike[str]) -> RunLock:
         directory = Path(directory).resolve()
         held = _HELD.get(directory)
         if held is not None:
@@ -60,7 +60,7 @@ class RunLock:
             return held
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / LOCK_NAME
-        handle = open(path, "a+", encoding="utf-8")
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held open as long as the lock
         try:
             _lock(handle)
         except BlockingIOError:
@@ -86,7 +86,7 @@ class RunLock:
         self._handle.close()
         self._handle = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:  # noqa: PYI034 - py310 has no typing.Self
         return self
 
     def __exit__(self, *exc) -> None:

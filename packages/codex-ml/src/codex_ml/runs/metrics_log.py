@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.io import strict_json_dumps
 
@@ -22,7 +23,7 @@ class MetricsLog:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(self.path, "ab")
+        self._handle = open(self.path, "ab")  # noqa: SIM115 - the log stays open for the run
         self.bytes_written = 0
 
     def append(self, record: Mapping[str, Any]) -> None:
@@ -62,7 +63,7 @@ class MetricsLog:
         with open(self.path, "r+b") as handle:
             handle.truncate(keep_bytes)
             os.fsync(handle.fileno())
-        self._handle = open(self.path, "ab")
+        self._handle = open(self.path, "ab")  # noqa: SIM115 - the log stays open for the run
         return kept
 
     def close(self) -> None:

@@ -38,7 +38,6 @@ from codex_ml.runs.saves import atomic_directory, remove_partial_saves
 from torch.nn import functional as F
 
 
-
 def first_non_finite(losses: list[torch.Tensor], first_step: int) -> int | None:
     """The 1-based step of the first non-finite loss in ``losses`` (one per step from ``first_step``)."""
     if not losses:
