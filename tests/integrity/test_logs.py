@@ -99,7 +99,7 @@ def test_resume_between_log_points_logs_the_same_numbers(tmp_path: Path):
     require_torch()
     from codex_ml.offline.data.lines import LineDataset
     from codex_ml.offline.models.minilm import load_minilm
-    from codex_ml.offline.training.functional import load_functional_trainer
+    from guards import load_functional_trainer
 
     data = LineDataset([f"line {i} of some words to train on" for i in range(24)])
     settings = {"max_steps": 6, "checkpoint_interval": 3, "log_interval": 2, "block_size": 16, "batch_size": 2,

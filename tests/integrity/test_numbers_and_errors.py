@@ -84,8 +84,8 @@ def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_
     torch = require_torch()
     from codex_ml.offline.data.lines import LineDataset
     from codex_ml.offline.models.minilm import load_minilm
-    from codex_ml.offline.training.functional import load_functional_trainer
     from codex_ml.offline.training.torch_loop import NonFiniteLossError
+    from guards import load_functional_trainer
     from safetensors.torch import load_file
 
     model = load_minilm(seed=0, n_embd=32, n_layer=1, n_head=2, block_size=16)

@@ -84,7 +84,7 @@ def test_pruning_deletes_only_checkpoints_this_run_wrote(tmp_path: Path):
     require_torch()
     from codex_ml.offline.data.lines import LineDataset
     from codex_ml.offline.models.minilm import load_minilm
-    from codex_ml.offline.training.functional import load_functional_trainer
+    from guards import load_functional_trainer
 
     foreign = tmp_path / "checkpoints" / "checkpoint-00000001"
     foreign.mkdir(parents=True)
