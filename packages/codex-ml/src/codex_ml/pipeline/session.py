@@ -78,10 +78,14 @@ def _build(composed: Composed, planned: Planned, **extra: Any) -> Any:
         raise ConfigError(problem(composed, f"{planned.role}.{exc.key}", exc.reason)) from exc
 
 
+#: Settings that continue the run already in output_dir (``codex-ml train`` and ``codex-ml rl``).
+RESUME_KEYS = ("training.resume", "rl.resume")
+
+
 def resumes(config: dict[str, Any]) -> bool:
-    """``training.resume`` is true or names a checkpoint: the run continues what is in output_dir."""
-    resume = _node(config, "training.resume")
-    return resume is True or (isinstance(resume, str) and resume != "")
+    """A resume setting is true or names a checkpoint: the run continues what is in output_dir."""
+    values = [_node(config, key) for key in RESUME_KEYS]
+    return any(value is True or (isinstance(value, str) and value != "") for value in values)
 
 
 @dataclass
