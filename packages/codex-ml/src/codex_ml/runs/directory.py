@@ -70,8 +70,8 @@ class RunDirectory:
             if holds_a_run(self.path) and not resume:
                 if not overwrite:
                     raise RunDirectoryExistsError(
-                        f"{self.path} already holds a run: pass training.resume=true (rl.resume=true for codex-ml rl) to continue it, overwrite=true "
-                        "to replace it, or choose another output_dir")
+                        f"{self.path} already holds a run: pass training.resume=true (rl.resume=true for "
+                        "codex-ml rl) to continue it, overwrite=true to replace it, or choose another output_dir")
                 self._clear()
             remove_partial_saves(self.path)
             self.metrics = MetricsLog(self.path / METRICS)
