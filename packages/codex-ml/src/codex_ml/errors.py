@@ -97,6 +97,12 @@ class DoctorBlockedError(CodexMLError):
 
 class NonFiniteLossError(CodexMLError):
     """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
+class DeviceError(CodexMLError):
+    """The configured training device or precision is not available on this machine."""
+
+
+class TrackerMissingError(CodexMLError):
+    """A tracker named in ``training.report_to`` is not installed."""
 
 
 #: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit

@@ -20,7 +20,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
     from codex_ml.pipeline.training import run_train
 
     summary = run_train(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
-    if not quiet:
+    if not quiet and "run_dir" in summary:  # torchrun ranks other than 0 report nothing
         _report(summary)
 
 

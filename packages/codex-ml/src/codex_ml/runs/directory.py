@@ -7,6 +7,7 @@ append-only (:mod:`codex_ml.runs.metrics_log`); every other file is written atom
 """
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -40,8 +41,10 @@ def default_run_path(config_name: str, base: Path | None = None, now: datetime |
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
     slug = config_name.replace("/", "-").replace("\\", "-")
     root = (base or Path.cwd()) / RUNS_DIR
-    root.mkdir(parents=True, exist_ok=True)
     candidate, counter = root / f"{stamp}-{slug}", 2
+    if not is_main_process():
+        return candidate  # torchrun ranks other than 0 write nothing, so they claim nothing
+    root.mkdir(parents=True, exist_ok=True)
     while True:
         try:
             candidate.mkdir()
@@ -56,15 +59,44 @@ def holds_a_run(path: Path) -> bool:
     return path.is_dir() and any(p.name != LOCK_NAME for p in path.iterdir())
 
 
+def is_main_process() -> bool:
+    """False in the processes torchrun starts with ``RANK`` > 0: only rank 0 writes the run directory."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+class _NoLog:
+    """The metrics log of a process that writes nothing (torchrun ranks other than 0)."""
+
+    bytes_written = 0
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        pass
+
+    def sync(self) -> None:
+        pass
+
+    def rewind(self, step: int, phase: str = "train") -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
 class RunDirectory:
     """Locks the directory and writes the run's files; ``log`` is the trainers' ``LogFn``.
 
     ``resume``: continue the run already there (its metrics.jsonl is kept, to be rewound by the trainer);
-    ``overwrite``: delete what is there first. Neither: the directory must be new or empty.
+    ``overwrite``: delete what is there first. Neither: the directory must be new or empty. In a process
+    other than torchrun's rank 0 it takes no lock and writes nothing (``writes`` is False).
     """
 
-    def __init__(self, path: Path, *, resume: bool = False, overwrite: bool = False) -> None:
+    def __init__(self, path: Path, *, resume: bool = False, overwrite: bool = False, writes: bool | None = None) -> None:
         self.path = Path(path)
+        self.writes = is_main_process() if writes is None else writes
+        self.lock: RunLock | None = None
+        self.metrics: MetricsLog | _NoLog = _NoLog()
+        if not self.writes:
+            return
         self.lock = RunLock.acquire(self.path)
         try:
             if holds_a_run(self.path) and not resume:
@@ -89,6 +121,8 @@ class RunDirectory:
                 entry.unlink()
 
     def write_config(self, config_yaml: str, arguments: list[str], overrides: list[str], config_name: str) -> None:
+        if not self.writes:
+            return
         atomic_write_text(self.path / "config.yaml", config_yaml)
         atomic_write_json(self.path / "overrides.json",
                           {"config_name": config_name, "arguments": arguments, "hydra_overrides": overrides})
@@ -101,9 +135,13 @@ class RunDirectory:
         self.metrics.sync()
 
     def write_json(self, name: str, data: Any) -> Path:
+        if not self.writes:
+            return self.path / name
         return atomic_write_json(self.path / name, data)
 
     def write_jsonl(self, name: str, rows: list[Mapping[str, Any]]) -> Path:
+        if not self.writes:
+            return self.path / name
         text = "".join(strict_json_dumps(dict(row), sort_keys=True) + "\n" for row in rows)
         return atomic_write_text(self.path / name, text)
 
