@@ -97,31 +97,14 @@ class DoctorBlockedError(CodexMLError):
 
 class NonFiniteLossError(CodexMLError):
     """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
+
+
 class DeviceError(CodexMLError):
     """The configured training device or precision is not available on this machine."""
 
 
 class TrackerMissingError(CodexMLError):
     """A tracker named in ``training.report_to`` is not installed."""
-
-
-#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
-#: 2 like a usage error, so scripts can tell them from a failed run (1).
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (ConfigError, 2),
-    (ComponentConfigError, 2),
-    (CodexMLError, 1),
-)
-#: Ctrl-C, as shells report it.
-INTERRUPTED = 130
-
-
-def exit_code(error: BaseException) -> int:
-    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
-    for kind, code in EXIT_CODES:
-        if isinstance(error, kind):
-            return code
-    return 1
 
 
 class RecordSchemaError(CodexMLError, ValueError):
@@ -146,3 +129,30 @@ class RLConfigError(ConfigError, ValueError):
 
 class NonFiniteRewardError(CodexMLError):
     """Too many RL steps in a row had a NaN or infinite reward."""
+
+
+class EvaluationError(CodexMLError, ValueError):
+    """The model and the evaluation set cannot be scored together."""
+
+
+class ScoringRequestError(CodexMLError, ValueError):
+    """A scoring request that cannot be scored (an empty continuation, one longer than the model's window)."""
+
+
+#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
+#: 2 like a usage error, so scripts can tell them from a failed run (1).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConfigError, 2),
+    (ComponentConfigError, 2),
+    (CodexMLError, 1),
+)
+#: Ctrl-C, as shells report it.
+INTERRUPTED = 130
+
+
+def exit_code(error: BaseException) -> int:
+    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1
