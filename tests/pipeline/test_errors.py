@@ -95,3 +95,27 @@ def test_unknown_component_lists_the_registered_ones(tmp_path):
 def test_traceback_on_request(tmp_path):
     result = run_cli(["--traceback", "train", "rl_agent.plugin=my:agent"], tmp_path)
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("modle/offline/gpt2", "unknown config group 'modle' in 'modle/offline/gpt2'. Did you mean 'model'?"),
+    ("model/offline/gtp2", ("unknown option 'offline/gtp2' for group 'model' in 'model/offline/gtp2'. "
+                            "Did you mean 'offline/gpt2'")),
+    ("metrics/offline/acuracy", "Did you mean 'offline/accuracy'"),
+])
+def test_a_misspelt_selection_word_is_an_error_with_the_closest_matches(tmp_path, word, expected):
+    """A typo in a bare GROUP/OPTION word used to be added as a plain key and run the default stack."""
+    result = run_cli(["train", word], tmp_path)
+    _clean_failure(result, tmp_path, 2)
+    assert expected in result.stderr
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("modle=offline/gpt2", "Did you mean 'model'?"),
+    ("model=offline/gtp2", "Did you mean 'offline/gpt2'"),
+    ("model.plugn=x", "Did you mean 'plugin'?"),
+])
+def test_misspelt_group_option_and_key_suggest_the_closest(tmp_path, word, expected):
+    result = run_cli(["train", word], tmp_path)
+    _clean_failure(result, tmp_path, 2)
+    assert expected in result.stderr

@@ -93,6 +93,9 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
     if selections:
+        from codex_ml.config.suggest import check_selections
+
+        check_selections(selections, sources)
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
     cfg = _compose_checked(config_name, overrides, sources)

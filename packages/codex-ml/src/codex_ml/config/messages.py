@@ -10,6 +10,7 @@ import re
 
 from codex_ml.config.fragments import GROUPS, provider_of
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
+from codex_ml.config.suggest import did_you_mean
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
                 "~key (delete), GROUP/OPTION (select an option); see docs/usage.md.")
@@ -28,6 +29,11 @@ def _hydra_reason(exc: BaseException) -> str:
     return text.strip()
 
 
+def _suggestion(word: str, candidates) -> str:
+    hint = did_you_mean(word, candidates)
+    return "\n" + hint.strip() if hint else ""
+
+
 def _listing(options: dict[str, str]) -> str:
     if not options:
         return "  (none)"
@@ -39,14 +45,16 @@ def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSo
     reason = _hydra_reason(exc)
     group = missing.split("/", 1)[0] if "/" in missing else ""
     if group and missing != config_name and (group in GROUPS or group_options(group, sources)):
-        lines = [reason, f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources))]
+        option = missing[len(group) + 1:]
+        lines = [reason + _suggestion(option, group_options(group, sources)), f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources))]
         provider = provider_of(missing)
         if provider:
             lines.append(f"'{missing}' is shipped by {provider}; it is not installed or its plugin did not load "
                          f"(pip install {provider}; see `codex-ml plugins list`).")
         return "\n".join(lines)
-    return "\n".join([reason, "Available configs for -cn (config, distribution):",
-                      _listing(primary_configs(sources, GROUPS))])
+    primaries = primary_configs(sources, GROUPS)
+    return "\n".join([reason + _suggestion(config_name, primaries), "Available configs for -cn (config, distribution):",
+                      _listing(primaries)])
 
 
 def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> str:
@@ -60,6 +68,7 @@ def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources
     if keys is None:
         return reason
     where = f"'{parent}'" if parent else "the top level"
+    reason += _suggestion(key.rpartition(".")[2], keys)
     return f"{reason}\nKeys at {where}: {', '.join(keys) if keys else '(none)'}"
 
 
