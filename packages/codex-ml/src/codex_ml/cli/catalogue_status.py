@@ -110,7 +110,7 @@ def _verify_bundle(directory: Path, cache: HashCache) -> bool:
 def verify_command(name: str | None, root: Path | None) -> None:
     """Check artefacts against their manifest.json SHA-256s (all entries, or NAME).
 
-    Exits non-zero when a file is modified or missing, or when NAME is missing or has no manifest.
+    Exits 1 when any entry is missing or any file differs from its manifest, or when NAME has no manifest.
     """
     from codex_ml.artifacts.resolver import locate_in_root
 
@@ -132,7 +132,7 @@ def verify_command(name: str | None, root: Path | None) -> None:
         if entry.status == MISSING:
             where = f" under {root}" if root is not None else ""
             click.echo(f"{label}: missing{where}")
-            failed = failed or name is not None
+            failed = True
         elif entry.status == "present":
             click.echo(f"{label}: present, no manifest to verify against at {entry.path}")
             failed = failed or name is not None
