@@ -15,6 +15,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "catalogue": ("codex_ml.cli.catalogue_cli:catalogue", "Offline artefacts: list and verify them, synthesise or fetch GPT-2/TinyLlama."),
     "train": ("codex_ml.cli.train:train", "Train with a Hydra-composed config; writes a run directory."),
     "evaluate": ("codex_ml.cli.evaluate:evaluate", "Score a model on an evaluation set; writes results.json and samples.jsonl."),
+    "runs": ("codex_ml.cli.runs_cli:runs", "List, show, compare and plot run directories."),
     "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
 }
 
