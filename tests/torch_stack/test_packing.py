@@ -44,3 +44,28 @@ def test_block_order_resumes_from_its_position():
     assert torch.equal(torch.cat([resumed.take(2) for _ in range(2)]), first[4:])
     with pytest.raises(ValueError, match="too small"):
         BlockOrder(0, seed=0)
+
+
+def test_tokenising_shows_a_bar_on_a_terminal_only(monkeypatch):
+    import io
+    import sys
+
+    from codex_ml.offline.training.packing import encode_all
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    class Chars:
+        def encode(self, text):
+            return [ord(c) for c in text]
+
+    texts = [f"document {i}" for i in range(600)]
+    shown = Terminal()
+    monkeypatch.setattr(sys, "stderr", shown)
+    assert encode_all(texts, Chars(), show_progress=True) == [Chars().encode(t) for t in texts]
+    assert "tokenise" in shown.getvalue() and "/600" in shown.getvalue()
+    hidden = Terminal()
+    monkeypatch.setattr(sys, "stderr", hidden)
+    encode_all(texts, Chars(), show_progress=False)
+    assert hidden.getvalue() == ""

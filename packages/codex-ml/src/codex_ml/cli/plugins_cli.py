@@ -134,10 +134,29 @@ def _source_location(spec: ComponentSpec) -> str:
     return found.origin if found and found.origin else f"(module {module} not found)"
 
 
+def show_document(host: PluginHost, name: str, matches: list[ComponentSpec]) -> dict:
+    """The ``plugins show --json`` document: one entry per kind NAME is registered under."""
+    entries = []
+    for spec in matches:
+        entry = {**_component_entry(host, spec), "source": _source_location(spec),
+                 "install_hint": spec.install_hint() if spec.missing_requirements() else None, "artefact": None}
+        if spec.artifact is not None:
+            resolution = inspect_locations(spec.name, spec.artifact)
+            entry["artefact"] = {
+                "path": str(resolution.path) if resolution.path else None,
+                "source": resolution.source,
+                "search_order": [{"source": c.source, "path": str(c.path) if c.path else None, "exists": c.exists,
+                                  "problem": c.problem} for c in resolution.candidates],
+            }
+        entries.append(entry)
+    return {"schema_version": LIST_SCHEMA_VERSION, "name": name, "components": entries}
+
+
 @plugins.command("show")
 @click.argument("name")
 @click.option("--kind", help="Only this kind, when NAME exists in several (e.g. offline:gpt2).")
-def show_command(name: str, kind: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else.")
+def show_command(name: str, kind: str | None, as_json: bool) -> None:
     """Show where NAME comes from, what it needs and where its artefacts are searched."""
     host = get_listing_host()
     kinds = [normalise_kind(kind)] if kind else list(KINDS)
@@ -147,6 +166,9 @@ def show_command(name: str, kind: str | None) -> None:
 
         every = sorted({n for k in kinds for n in host.specs(k)})
         raise click.ClickException(unknown_name_message("component", name, every))
+    if as_json:
+        click.echo(json.dumps(show_document(host, name, matches), indent=2))
+        return
     for index, spec in enumerate(matches):
         if index:
             click.echo()

@@ -110,8 +110,9 @@ class Session:
                    if role.startswith("metrics.")}
         return score_samples(model, samples, metrics, quiet=quiet)
 
-    def artefacts(self) -> list[ArtefactRecord]:
-        return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]
+    def artefacts(self, *, quiet: bool = True) -> list[ArtefactRecord]:
+        return [ArtefactRecord.hashed(p.role, p.name, p.read_path, quiet=quiet)
+                for p in self.planned.values() if p.read_path is not None]
 
     def components(self) -> dict[str, str]:
         return {role: p.name for role, p in self.planned.items()}

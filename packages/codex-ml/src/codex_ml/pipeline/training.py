@@ -54,7 +54,7 @@ def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
 def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     config = composed.config
     tokenizer, model, dataset, trainer = (session[r] for r in ("tokenizer", "model", "dataset_loader", "training"))
-    artefacts = session.artefacts()
+    artefacts = session.artefacts(quiet=quiet)
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}

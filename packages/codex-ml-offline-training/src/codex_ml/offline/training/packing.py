@@ -28,9 +28,23 @@ def text_of(record: Any) -> str:
     return str(record)
 
 
-def encode_all(texts: Sequence[str], tokenizer: Any) -> list[list[int]]:
+#: Documents per tokenizer call, so a progress bar can advance while a large corpus is tokenised.
+ENCODE_CHUNK = 256
+
+
+def encode_all(texts: Sequence[str], tokenizer: Any, *, show_progress: bool = False) -> list[list[int]]:
+    """Token ids of every text, in chunks (batched when the tokenizer can), with a bar on a terminal."""
+    from codex_ml.pipeline.progress import bar
+
     batch = getattr(tokenizer, "encode_batch", None)
-    return batch(list(texts)) if callable(batch) else [tokenizer.encode(text) for text in texts]
+    shown = bar(total=len(texts), desc="tokenise", quiet=not show_progress, unit="doc")
+    encoded: list[list[int]] = []
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        chunk = list(texts[start:start + ENCODE_CHUNK])
+        encoded += batch(chunk) if callable(batch) else [tokenizer.encode(text) for text in chunk]
+        shown.update(len(chunk))
+    shown.close()
+    return encoded
 
 
 def split_indices(n: int, eval_fraction: float, seed: int) -> tuple[list[int], list[int]]:

@@ -105,7 +105,7 @@ def prepare_data(cfg: TrainerConfig, dataset: Dataset, tokenizer: Tokenizer, voc
         raise CodexMLError("offline:functional: the dataset is empty; there is nothing to train on")
     train_idx, eval_idx = split_indices(len(texts), cfg.eval_fraction, cfg.seed)
     eos = getattr(tokenizer, "eos_token_id", None)
-    encoded = encode_all(texts, tokenizer)
+    encoded = encode_all(texts, tokenizer, show_progress=cfg.progress)
     train = pack([encoded[i] for i in train_idx], cfg.block_size, eos)
     held_out = pack([encoded[i] for i in eval_idx], cfg.block_size, eos)
     if vocab_limit is not None and len(train) and int(train.inputs.max()) >= vocab_limit:
