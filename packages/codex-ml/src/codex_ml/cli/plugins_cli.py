@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from codex_ml.artifacts.resolver import inspect_locations
 from codex_ml.plugins.manager import PluginHost, get_listing_host
 from codex_ml.plugins.spec import KINDS, ComponentSpec, normalise_kind
 from codex_ml.versions import CORE_DISTRIBUTION, core_version
@@ -136,6 +135,8 @@ def _source_location(spec: ComponentSpec) -> str:
 
 def show_document(host: PluginHost, name: str, matches: list[ComponentSpec]) -> dict:
     """The ``plugins show --json`` document: one entry per kind NAME is registered under."""
+    from codex_ml.artifacts.resolver import inspect_locations
+
     entries = []
     for spec in matches:
         entry = {**_component_entry(host, spec), "source": _source_location(spec),
@@ -169,6 +170,8 @@ def show_command(name: str, kind: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(show_document(host, name, matches), indent=2))
         return
+    from codex_ml.artifacts.resolver import inspect_locations
+
     for index, spec in enumerate(matches):
         if index:
             click.echo()

@@ -217,21 +217,16 @@ def api_incompatibility(meta: Any) -> str | None:
         return None
     from codex_ml.versions import CORE_DISTRIBUTION, core_version
 
-    for line in meta.get_all("Requires-Dist") or []:
-        from packaging.requirements import InvalidRequirement, Requirement
+    from codex_ml.plugins.requirement import requirement_verdict
 
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
+    installed = core_version()
+    for line in meta.get_all("Requires-Dist") or []:
+        applies, excluded_by = requirement_verdict(line, CORE_DISTRIBUTION, installed)
+        if not applies:
             continue
-        if _canonical(requirement.name) != CORE_DISTRIBUTION or not requirement.specifier:
-            continue
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
-            continue
-        installed = core_version()
-        if installed == "unknown" or requirement.specifier.contains(installed, prereleases=True):
+        if not excluded_by:
             return None
-        return (f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but {CORE_DISTRIBUTION} {installed} "
+        return (f"requires {CORE_DISTRIBUTION}{excluded_by}, but {CORE_DISTRIBUTION} {installed} "
                 f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {_identity(meta)[0]} "
                 f"made for it, or a matching {CORE_DISTRIBUTION}")
     return None
