@@ -109,6 +109,9 @@ def test_version_lists_core_and_plugin_distributions():
     out = run("--version")
     lines = out.stdout.splitlines()
     assert lines[0].startswith("codex-ml ")
+    from codex_ml.plugins.hookspecs import API_VERSION
+
+    assert lines[0].endswith(f"(hook API {API_VERSION})")  # what a plugin author needs to target
     assert any(line.startswith("codex-ml-offline-rl ") for line in lines)
 
 

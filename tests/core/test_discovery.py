@@ -44,11 +44,26 @@ def test_broken_plugins_are_listed_as_failed_and_others_still_work(host):
     h = host()
     broken = record(h, "codex-ml-fixture-broken-import")
     assert broken.status == "failed" and "ModuleNotFoundError" in broken.error
+    assert broken.location and broken.location.endswith("codex_ml_fixture_broken_import/plugin.py")
     hook = record(h, "codex-ml-fixture-broken-hook")
     assert hook.status == "failed" and "registration exploded" in hook.error
+    assert hook.location and hook.location.endswith("plugin.py")
     assert "fixture:half-registered" not in models  # a failed plugin contributes nothing
     assert models.resolve_and_instantiate("offline:tiny-sequence").generate("hello") == "offline world"
     assert record(h, "codex-ml-offline-models").status == "ok"
+
+
+def test_a_plugin_whose_module_is_gone_names_its_distribution_folder(site, tmp_path):
+    """Every failed plugin says where it was looked up (``location`` is never null for one that failed)."""
+    from importlib import metadata
+
+    (ep,) = [e for e in entry_points(site) if e.dist.name == "codex-ml-fixture-broken-import"]
+    gone = metadata.EntryPoint(ep.name, "codex_ml_module_that_was_uninstalled:plugin", ep.group)
+    object.__setattr__(gone, "dist", ep.dist)
+    h = PluginHost()
+    h.load_entry_points([gone])
+    (only,) = h.plugins
+    assert only.status == "failed" and only.location and only.location.endswith(".dist-info")
 
 
 def test_unknown_hooks_are_reported(host):

@@ -41,16 +41,17 @@ class LazyGroup(click.Group):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    from codex_ml.plugins.hookspecs import API_VERSION
     from codex_ml.versions import installed_distributions
 
-    for name, version in installed_distributions():
-        click.echo(f"{name} {version}")
+    for index, (name, version) in enumerate(installed_distributions()):
+        click.echo(f"{name} {version}" + (f" (hook API {API_VERSION})" if index == 0 else ""))
     ctx.exit(0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the core and every plugin distribution with versions.")
+              help="Show the core (with its hook API version) and every plugin distribution with versions.")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors (or set CODEX_ML_DEBUG=1).")
 def cli(traceback: bool) -> None:
     """codex-ml: offline-first plugin framework for machine-learning pipelines."""

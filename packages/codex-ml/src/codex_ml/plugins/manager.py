@@ -80,10 +80,12 @@ class PluginHost:
             self.plugins.append(record)
             if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
                 record.status = "disabled"
+                record.location = lookup_location(ep)
                 continue
             incompatibility = api_incompatibility(meta)
             if incompatibility:
                 record.status, record.error = "incompatible", incompatibility
+                record.location = lookup_location(ep)
                 continue
             self._load_one(ep, record)
             if strict:
@@ -112,6 +114,7 @@ class PluginHost:
         except Exception as exc:  # noqa: BLE001 - any plugin error must be isolated
             record.status = "failed"
             record.error = _describe(exc)
+            record.location = record.location or lookup_location(ep)
             if module is not None and self.pm.is_registered(module):
                 self.pm.unregister(module)
             return
@@ -230,6 +233,22 @@ def api_incompatibility(meta: Any) -> str | None:
                 f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {_identity(meta)[0]} "
                 f"made for it, or a matching {CORE_DISTRIBUTION}")
     return None
+
+
+def lookup_location(ep: metadata.EntryPoint) -> str | None:
+    """Where a plugin that did not load was looked up: its module's file when it can be found without
+    importing it, else the distribution's metadata folder (which names the site it is installed in)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(ep.module)
+    except (ImportError, ValueError):
+        found = None
+    if found is not None and found.origin:
+        return found.origin
+    dist = getattr(ep, "dist", None)
+    path = getattr(dist, "_path", None)  # importlib.metadata.PathDistribution: the .dist-info folder
+    return str(path) if path is not None else None
 
 
 def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:
