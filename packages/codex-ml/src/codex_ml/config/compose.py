@@ -75,6 +75,31 @@ def _main_source(config_name: str, sources: list[ConfigSource]) -> ConfigSource:
     return next(s for s in sources if s.provider == "codex-ml")
 
 
+PACKAGE_DIRECTIVE = "# @package _global_"
+
+
+def check_primary_package(config_name: str, sources: list[ConfigSource]) -> None:
+    """A primary config in a subfolder (``-cn presets/mine``) needs ``# @package _global_`` in its header:
+    Hydra otherwise nests its whole content under the folder's key (``presets:``), and the run fails later
+    on some unrelated interpolation. Top-level primaries need nothing. Say so before composing."""
+    if "/" not in config_name:
+        return
+    directory = _main_source(config_name, sources).directory
+    path = directory / f"{config_name}.yaml" if directory is not None else None
+    if path is None or not path.is_file():
+        return  # Hydra's own "cannot find primary config" message follows, with the available ones
+    header = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        header.append(line.strip())
+    if not any(line.startswith("# @package") for line in header):
+        folder = config_name.rsplit("/", 1)[0]
+        raise ConfigError(f"{path}: a primary config in a subfolder needs '{PACKAGE_DIRECTIVE}' as its first line "
+                          f"(without it Hydra puts everything under '{folder.replace('/', '.')}:'); add the line, "
+                          "or move the file to the top of its config directory (see docs/plugins.md)")
+
+
 def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
     from codex_ml.config import messages
 
@@ -92,6 +117,7 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
+    check_primary_package(config_name, sources)
     if selections:
         from codex_ml.config.suggest import check_selections
 

@@ -10,6 +10,8 @@ heavy. Names follow ``namespace:name`` (the project's own use ``offline:``).
 """
 from __future__ import annotations
 
+import os
+
 from typing import Callable
 
 import pluggy
@@ -68,10 +70,12 @@ def register_rl_agents(register: Register) -> None:
 
 
 @hookspec
-def config_searchpath() -> str | None:
+def config_searchpath() -> str | os.PathLike[str] | None:
     """Return where this distribution's Hydra config fragments live, or ``None``.
 
-    Either a directory (absolute path or ``file://`` URL) or ``pkg://package.path``. The directory
+    Exactly one entry: a directory (``str`` or ``pathlib.Path``, absolute, or a ``file://`` URL) or
+    ``pkg://package.path``. Anything else (a list, a number) and a directory that does not exist are
+    errors naming the plugin when a config is composed. The directory
     holds ``<group>/offline/<name>.yaml`` files for the groups ``model``, ``tokenizer``, ``data``,
     ``training``, ``metrics``, ``reward_model``, ``rl_agent`` and ``interfaces``; ``codex-ml train`` and
     ``codex-ml evaluate`` add it to the search path, so installing the distribution adds its fragments.
