@@ -25,7 +25,7 @@ from codex_ml.errors import CodexMLError, UnknownComponentError
 from codex_ml.plugins.registries import REGISTRIES
 from codex_ml.plugins.spec import KINDS, ComponentSpec
 
-RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs")
+RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs", "provider")
 
 
 class ComponentConfigError(CodexMLError):
@@ -59,10 +59,10 @@ class Planned:
         return None
 
 
-def _lookup(kind: str, wanted: str) -> ComponentSpec:
+def _lookup(kind: str, wanted: str, provider: str | None = None) -> ComponentSpec:
     registry = REGISTRIES[kind]
     if wanted in registry:
-        return registry.get(wanted)
+        return registry.get(wanted, provider=provider)
     names = registry.names()
     folded = [n for n in names if n.lower() == wanted.lower()]
     if not folded and ":" not in wanted:
@@ -82,7 +82,7 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
         )
     wanted = str(node.get("name") or node["plugin"])
     try:
-        spec = _lookup(kind, wanted)
+        spec = _lookup(kind, wanted, str(node["provider"]) if node.get("provider") else None)
     except UnknownComponentError as exc:
         raise UnknownComponentError(f"{role}: {exc}") from None
     kwargs = dict(node.get("kwargs") or {})

@@ -56,6 +56,9 @@ class PluginHost:
         self._components: dict[str, dict[str, list[ComponentSpec]]] = {kind: {} for kind in KINDS}
         #: Source files imported while plugins loaded (the listing cache watches them).
         self.watched_files: set[str] = set()
+        #: ``{name: distribution}`` chosen for conflicting names (config ``provider:``); the environment's
+        #: ``CODEX_ML_PROVIDERS`` is read at lookup time and comes second.
+        self.providers: dict[str, str] = {}
 
     # -- discovery -----------------------------------------------------------------------------
     def load_entry_points(
@@ -111,6 +114,11 @@ class PluginHost:
                         registration = _Registration(kind, record.distribution, record.version)
                         impl.function(register=registration)
                         specs.extend(registration.specs)
+            from codex_ml.plugins.ownership import reserved_message, reserved_names_claimed
+
+            claimed = reserved_names_claimed(record.distribution, [spec.name for spec in specs])
+            if claimed:
+                raise pluggy.PluginValidationError(module, reserved_message(claimed))
         except Exception as exc:  # noqa: BLE001 - any plugin error must be isolated
             record.status = "failed"
             record.error = _describe(exc)
@@ -154,15 +162,26 @@ class PluginHost:
     def specs(self, kind: str) -> dict[str, list[ComponentSpec]]:
         return self._components[kind]
 
-    def lookup(self, kind: str, name: str) -> ComponentSpec:
+    def lookup(self, kind: str, name: str, provider: str | None = None) -> ComponentSpec:
+        """The one registration of ``name``; ``provider`` (else a chosen provider) picks among several."""
+        from codex_ml.plugins.ownership import PROVIDERS_VAR, canonical, providers_from_environment
+
         candidates = self._components[kind].get(name)
         if not candidates:
             raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self._components[kind])))
+        owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
+        chosen = provider or self.providers.get(name) or providers_from_environment().get(name)
+        if chosen:
+            picked = [c for c in candidates if canonical(c.distribution) == canonical(chosen)]
+            if not picked:
+                raise ComponentConflictError(f"{KINDS[kind]} {name!r}: the chosen provider {chosen!r} does not register "
+                                             f"it; it is registered by {owners}")
+            return picked[0]
         if len(candidates) > 1:
-            owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
             raise ComponentConflictError(
-                f"{KINDS[kind]} {name!r} is registered by more than one distribution: {owners}. "
-                f"Uninstall one, or disable it with {DISABLE_VAR}=<distribution>."
+                f"{KINDS[kind]} {name!r} is registered by more than one distribution: {owners}. Pick one with "
+                f"{PROVIDERS_VAR}={name}=<distribution> (or 'provider: <distribution>' beside its 'plugin:' in the "
+                f"config), uninstall one, or disable it with {DISABLE_VAR}=<distribution>."
             )
         return candidates[0]
 
