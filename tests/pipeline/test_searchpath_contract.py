@@ -53,3 +53,39 @@ def test_a_path_object_is_accepted_from_a_plugin(codex_plugin_host, register_cod
     register_codex_plugin(PathReturning(), distribution="path-returning")
     (source,) = plugin_sources()
     assert source.provider == "path-returning" and source.directory == tmp_path
+
+
+@pytest.fixture
+def installed_plus():
+    """The installed plugins plus in-memory ones, as the registries' host for one test."""
+    from codex_ml.plugins import manager
+    from codex_ml.testing.host import register_plugin
+
+    previous = manager._HOST
+    host = manager.PluginHost()
+    host.load_entry_points()
+    manager.reset_host(host)
+    yield lambda plugin, **kwargs: register_plugin(host, plugin, **kwargs)
+    manager.reset_host(previous)
+
+
+def test_a_plugin_ships_an_evaluation_set_by_name(installed_plus, tmp_path):
+    """The `evaluation` config group: a plugin's conf/evaluation/<ns>/<name>.yaml is chosen with evaluation=<ns>/<name>."""
+    from codex_ml.config.compose import compose_config
+    from codex_ml.plugins import hookimpl
+
+    option = tmp_path / "conf" / "evaluation" / "acme"
+    option.mkdir(parents=True)
+    (option / "qa.yaml").write_text("defaults:\n  - base\n  - _self_\n\ndataset:\n  plugin: acme:qa\n  path: null\nmax_samples: 5\n")
+
+    class Acme:
+        @hookimpl
+        def config_searchpath(self):
+            return tmp_path / "conf"
+
+    installed_plus(Acme(), distribution="acme-evals")
+    composed = compose_config("config", ["evaluation=acme/qa"])
+    assert composed.config["evaluation"] == {"dataset": {"plugin": "acme:qa", "path": None}, "max_samples": 5}
+    assert composed.choices["evaluation"] == "acme/qa"
+    default = compose_config("config", [])
+    assert default.config["evaluation"]["dataset"]["plugin"] == "offline:tiny-eval"

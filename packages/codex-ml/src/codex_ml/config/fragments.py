@@ -5,7 +5,7 @@ Only used for messages: the search path itself comes from the installed distribu
 from __future__ import annotations
 
 #: Config groups the pipeline reads, each filled by one fragment (``metrics`` by several).
-GROUPS = ("model", "tokenizer", "data", "training", "metrics", "reward_model", "rl_agent", "interfaces")
+GROUPS = ("model", "tokenizer", "data", "training", "metrics", "reward_model", "rl_agent", "interfaces", "evaluation")
 
 #: ``<group>/<option>`` -> the distribution that ships it.
 OFFLINE_FRAGMENTS: dict[str, str] = {
@@ -16,6 +16,7 @@ OFFLINE_FRAGMENTS: dict[str, str] = {
     "tokenizer/offline/tinyllama": "codex-ml-offline-models",
     "tokenizer/offline/tiny_vocab": "codex-ml-offline-models",
     "data/offline/tiny_corpus": "codex-ml-offline-data",
+    "evaluation/offline/tiny_eval": "codex-ml-offline-data",
     "metrics/offline/weighted_accuracy": "codex-ml-offline-metrics",
     "metrics/offline/accuracy": "codex-ml-offline-metrics",
     "metrics/offline/exact_match": "codex-ml-offline-metrics",
