@@ -99,9 +99,10 @@ def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
         return
     from codex_ml.cli.table import render
 
+    found: dict[str, bool] = {}  # one find_spec per required module, however many components share it
     rows = [
-        (spec.name, KINDS[spec.kind], spec.distribution, spec.version, component_status(host, spec),
-         _requires_text(spec), spec.summary)
+        (spec.name, KINDS[spec.kind], spec.distribution, spec.version,
+         component_status(host, spec, spec.missing_requirements(found)), _requires_text(spec), spec.summary)
         for spec in _component_rows(host, kinds)
     ]
     conflicts = sorted({name for name, _, _, _, status, _, _ in rows if status == "conflict"})
