@@ -116,7 +116,8 @@ def test_every_known_offline_fragment_is_installed_and_composes():
         assert group_options(group, sources).get(option) == distribution, path
         word = path if group == "metrics" else f"{group}={option}"
         composed = compose_config("config", [word])
-        key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}"}.get(group, group)
+        key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}",
+               "evaluation": "evaluation.dataset"}.get(group, group)
         if group != "interfaces":
             node = composed.config
             for part in key.split("."):

@@ -18,6 +18,8 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
     composed = compose_from_cli(config_name, config_dir, overrides)
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
+        for group, (option, distribution) in composed.missing.items():
+            click.echo(f"note: '{group}' left out: {option} is shipped by {distribution}, which is not installed", err=True)
         return
     from codex_ml.pipeline.training import run_train
 

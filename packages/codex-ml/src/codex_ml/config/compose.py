@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_ml.config.arguments import Selection, split_arguments
+from codex_ml.config.arguments import MULTI_GROUP, Selection, split_arguments
 from codex_ml.config.errors import ConfigError
 from codex_ml.config.searchpath import ConfigSource, all_sources
 
@@ -26,6 +26,9 @@ class Composed:
     overrides: list[str]  # what Hydra received (bare selections translated)
     choices: dict[str, Any] = field(default_factory=dict)
     sources: list[ConfigSource] = field(default_factory=list)
+    #: Options the config chose that no installed distribution ships: ``{group: (option path, distribution)}``.
+    #: Those groups are left out of ``config``; each command decides whether it needs them.
+    missing: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         import yaml
@@ -100,13 +103,39 @@ def check_primary_package(config_name: str, sources: list[ConfigSource]) -> None
                           "or move the file to the top of its config directory (see docs/plugins.md)")
 
 
-def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
-    from codex_ml.config import messages
+def _default_key(missing_path: str) -> str | None:
+    """The defaults-list key to delete for a missing option; None for ``metrics`` options, which sit under
+    their own package (``metrics@metrics.<name>``) and which Hydra 1.3 does not delete before it looks them up."""
+    group = missing_path.split("/", 1)[0]
+    return None if group == MULTI_GROUP else group
 
-    try:
-        return _compose_raw(config_name, overrides, sources)
-    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
-        raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
+
+def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
+    """Compose, leaving out any group whose chosen option is a known offline fragment of a distribution
+    that is not installed, so one command can say everything that is missing at once and a command that
+    does not use that group (``evaluate`` and the rl or training distributions) does not need it.
+
+    Returns ``(cfg, missing)``; any other failure is a :class:`ConfigError` with Hydra's reason and options.
+    """
+    from hydra.errors import MissingConfigException
+
+    from codex_ml.config import messages
+    from codex_ml.config.fragments import GROUPS, provider_of
+
+    missing: dict[str, tuple[str, str]] = {}
+    deleted: list[str] = []
+    while True:
+        kept = [o for o in overrides if o.partition("=")[0].lstrip("+~") not in deleted]
+        try:
+            return _compose_raw(config_name, [*kept, *(f"~{key}" for key in deleted)], sources), missing
+        except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
+            path = (getattr(exc, "missing_cfg_file", None) or "").strip("/").removesuffix(".yaml")
+            provider = provider_of(path) if isinstance(exc, MissingConfigException) else None
+            key = _default_key(path) if provider else None
+            if key is None or key not in GROUPS or key in deleted:
+                raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
+            missing[key] = (path, provider)
+            deleted.append(key)
 
 
 def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None) -> Composed:
@@ -124,7 +153,7 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
         check_selections(selections, sources)
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
-    cfg = _compose_checked(config_name, overrides, sources)
+    cfg, missing = _compose_checked(config_name, overrides, sources)
     with open_dict(cfg):
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
         del cfg["hydra"]
@@ -133,12 +162,12 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     except OmegaConfBaseException as exc:
         raise ConfigError(f"config {config_name!r}: cannot resolve {_where(exc)}: {_first_line(exc)}") from exc
     user_choices = {k: v for k, v in choices.items() if not k.startswith("hydra/")}
-    return Composed(config_name, resolved, list(words), overrides, user_choices, sources)
+    return Composed(config_name, resolved, list(words), overrides, user_choices, sources, missing)
 
 
 def _compose_raw_choices(config_name: str, overrides: list[str], sources: list[ConfigSource]) -> dict[str, Any]:
     """The group choices before bare selections are applied (decides replace vs add)."""
-    cfg = _compose_checked(config_name, overrides, sources)
+    cfg, _missing = _compose_checked(config_name, overrides, sources)
     return dict(cfg.hydra.runtime.choices)
 
 

@@ -78,6 +78,9 @@ class Session:
         Nothing is written until every artefact is found and every component has loaded, so a missing
         or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
         """
+        from codex_ml.pipeline.requirements import check_requirements
+
+        check_requirements(requests, composed.missing)  # every missing distribution and package, in one message
         planned = {p.role: p for p in plan_all(requests)}
         seed_everything(composed.config.get("seed"))
         built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}
