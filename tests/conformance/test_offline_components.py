@@ -33,6 +33,15 @@ class TestWeightedAccuracy(MetricConformance):
 
 class TestFunctionalTrainer(TrainerConformance):
     component = "offline:functional"
+    model = "offline:tiny-sequence"
+    dataset = "offline:tiny-corpus"
+    tokenizer = "offline:tiny-vocab"
+
+
+class TestFunctionalTrainerOnStandIns(TrainerConformance):
+    """The suite's own stand-in model and records, with no other distribution involved."""
+
+    component = "offline:functional"
 
 
 class TestLengthReward(RewardModelConformance):

@@ -14,22 +14,60 @@ ROOT = Path(__file__).resolve().parents[2]
 HOOKS = hookspecs.all_hook_names()
 
 
-def test_the_hook_list_is_what_we_think():
-    assert set(hookspecs.KIND_HOOKS.values()) <= set(HOOKS)
+def kinds_without_hookspec(host: PluginHost) -> list[str]:
+    """Declared kinds whose register_<kind> hook the plugin manager does not know."""
+    return [hook for hook in hookspecs.KIND_HOOKS.values()
+            if getattr(host.pm.hook, hook, None) is None or not getattr(host.pm.hook, hook).has_spec()]
+
+
+def is_documented(hook: str, docs: str) -> bool:
+    return f"`{hook}`" in docs
+
+
+def implementers(hook: str, files: list[Path]) -> list[Path]:
+    pattern = re.compile(rf"\bdef {hook}\(")
+    return [p for p in files if pattern.search(p.read_text())]
+
+
+def _test_files() -> list[Path]:
+    this = Path(__file__).resolve()
+    return [p for p in (ROOT / "tests").rglob("test_*.py") if p.resolve() != this] + list((ROOT / "fixtures").rglob("*.py"))
+
+
+def test_every_declared_kind_has_a_hookspec():
+    assert kinds_without_hookspec(PluginHost()) == []
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_documented(hook):
-    assert f"`{hook}`" in (ROOT / "docs" / "plugins.md").read_text(), f"document {hook} in docs/plugins.md"
+    assert is_documented(hook, (ROOT / "docs" / "plugins.md").read_text()), f"document {hook} in docs/plugins.md"
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_exercised_by_a_test(hook):
-    this = Path(__file__).resolve()
-    pattern = re.compile(rf"\bdef {hook}\(")
-    users = [p for p in (ROOT / "tests").rglob("test_*.py") if p.resolve() != this and pattern.search(p.read_text())]
-    implementers = [p for p in (ROOT / "fixtures").rglob("*.py") if pattern.search(p.read_text())]
-    assert users or implementers, f"no test or test fixture implements {hook}"
+    assert implementers(hook, _test_files()), f"no test or test fixture implements {hook}"
+
+
+# -- each guard fails against a broken copy ---------------------------------------------------------
+
+
+def test_hookspec_guard_catches_a_kind_without_its_hook(monkeypatch):
+    host = PluginHost()
+    monkeypatch.setattr(hookspecs, "KIND_HOOKS", {**hookspecs.KIND_HOOKS, "gizmos": "register_gizmos"})
+    assert kinds_without_hookspec(host) == ["register_gizmos"]
+
+
+def test_docs_guard_catches_an_undocumented_hook():
+    docs = (ROOT / "docs" / "plugins.md").read_text().replace("`register_commands`", "register commands")
+    assert not is_documented("register_commands", docs)
+    assert is_documented("register_models", docs)
+
+
+def test_exercise_guard_catches_an_untested_hook(tmp_path):
+    broken = tmp_path / "test_copy.py"
+    broken.write_text("def register_modelz(register):\n    pass\n")
+    assert implementers("register_models", [broken]) == []
+    assert implementers("register_modelz", [broken]) == [broken]
 
 
 def test_deprecated_hooks_warn_on_implementation():

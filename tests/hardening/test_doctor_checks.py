@@ -8,6 +8,7 @@ import time
 from codex_ml.artifacts import manifest
 from codex_ml.artifacts.hashcache import sha256_file
 from codex_ml.plugins.manager import PluginHost, PluginRecord, reset_host
+from codex_ml.offline.models import doctor_checks as hf_checks
 from codex_ml.utils import doctor, torch_checks
 
 MISSING = torch_checks.TorchStatus("missing", problem="torch is not installed")
@@ -19,12 +20,12 @@ def levels(findings):
 
 def test_missing_torch_is_a_warning_only_when_a_component_needs_it(monkeypatch):
     monkeypatch.setattr(torch_checks, "check_torch", lambda: MISSING)
-    monkeypatch.setattr(doctor, "_components_needing", lambda module: ["offline:gpt2"])
+    monkeypatch.setattr(doctor, "components_needing", lambda module: ["offline:gpt2"])
     findings, _ = doctor.check_torch()
     assert findings[0].level == "warn" and "needed by offline:gpt2" in findings[0].message
     assert "Install the official CPU wheels" in findings[0].message
     assert doctor.check_pickle_weights(MISSING)[0].level == "warn"
-    monkeypatch.setattr(doctor, "_components_needing", lambda module: [])
+    monkeypatch.setattr(doctor, "components_needing", lambda module: [])
     findings, _ = doctor.check_torch()
     assert findings[0].level == "ok" and "no installed component needs it" in findings[0].message
     assert doctor.check_pickle_weights(MISSING)[0].level == "ok"
@@ -32,29 +33,29 @@ def test_missing_torch_is_a_warning_only_when_a_component_needs_it(monkeypatch):
 
 def test_hugging_face_versions_missing_or_too_old(monkeypatch):
     versions = {"transformers": None, "tokenizers": "0.15.2", "safetensors": "0.4.5"}
-    monkeypatch.setattr(doctor, "_installed_version", versions.get)
-    monkeypatch.setattr(doctor, "_components_needing", lambda module: ["offline:gpt2"] if module == "transformers" else [])
-    by_topic = {f.topic: f for f in doctor.check_hf_versions()}
-    assert by_topic["transformers"].level == "warn" and doctor.HF_INSTALL_HINT in by_topic["transformers"].message
+    monkeypatch.setattr(hf_checks, "installed_version", versions.get)
+    monkeypatch.setattr(hf_checks, "components_needing", lambda module: ["offline:gpt2"] if module == "transformers" else [])
+    by_topic = {f.topic: f for f in hf_checks.check_hf_versions()}
+    assert by_topic["transformers"].level == "warn" and hf_checks.HF_INSTALL_HINT in by_topic["transformers"].message
     assert by_topic["tokenizers"].level == "warn" and "older than 0.20: pip install 'tokenizers>=0.20'" in by_topic["tokenizers"].message
     assert by_topic["safetensors"].level == "ok"
-    monkeypatch.setattr(doctor, "_components_needing", lambda module: [])
-    assert doctor.check_hf_versions()[0].message == "not installed (no installed component needs it)"
+    monkeypatch.setattr(hf_checks, "components_needing", lambda module: [])
+    assert hf_checks.check_hf_versions()[0].message == "not installed (no installed component needs it)"
 
 
 def test_hub_cache_precedence(monkeypatch, tmp_path):
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "TRANSFORMERS_CACHE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert doctor.hub_cache() == (str(tmp_path / "huggingface" / "hub"), "default (~/.cache/huggingface)")
+    assert hf_checks.hub_cache() == (str(tmp_path / "huggingface" / "hub"), "default (~/.cache/huggingface)")
     monkeypatch.setenv("HF_HOME", "/h")
-    assert doctor.hub_cache() == ("/h/hub", "HF_HOME")
+    assert hf_checks.hub_cache() == ("/h/hub", "HF_HOME")
     monkeypatch.setenv("HUGGINGFACE_HUB_CACHE", "/legacy")
-    assert doctor.hub_cache() == ("/legacy", "HUGGINGFACE_HUB_CACHE")
+    assert hf_checks.hub_cache() == ("/legacy", "HUGGINGFACE_HUB_CACHE")
     monkeypatch.setenv("HF_HUB_CACHE", "/hub")
-    assert doctor.hub_cache() == ("/hub", "HF_HUB_CACHE")
+    assert hf_checks.hub_cache() == ("/hub", "HF_HUB_CACHE")
     monkeypatch.setenv("TRANSFORMERS_CACHE", "/hub")
-    findings = doctor.check_hf_cache()
+    findings = hf_checks.check_hf_cache()
     assert findings[1].level == "warn" and "deprecated upstream: set HF_HUB_CACHE=/hub" in findings[1].message
 
 

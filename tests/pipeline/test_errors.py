@@ -46,8 +46,8 @@ def test_unknown_option_lists_options_and_providers(tmp_path):
 def test_missing_distribution_is_named(tmp_path):
     env = cli_env(CODEX_ML_DISABLE_PLUGINS="codex-ml-offline-metrics")
     result = run_cli(["evaluate", "-cn", "offline/tiny_fixtures"], tmp_path, env=env)
-    _clean_failure(result, tmp_path, 2)  # a preset's metrics cannot be left out (Hydra does not delete them)
-    assert "is shipped by codex-ml-offline-metrics" in result.stderr
+    _clean_failure(result, tmp_path, 2)
+    assert "codex-ml-offline-metrics is disabled" in result.stderr and "pip install codex-ml-offline-metrics" in result.stderr
 
 
 def test_unknown_key_lists_the_keys_there(tmp_path):

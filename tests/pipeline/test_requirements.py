@@ -25,22 +25,19 @@ def test_evaluate_needs_neither_rl_nor_training(tmp_path, config):
 def test_train_reports_every_missing_distribution_in_one_message(tmp_path):
     result = run_cli(["train", "-cn", "offline/tiny_fixtures"], tmp_path,
                      env=cli_env(CODEX_ML_DISABLE_PLUGINS=WITHOUT_RL_AND_TRAINING))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
     err = result.stderr
-    assert err.startswith("error: this run needs what is not installed:")
-    for line in ("rl_agent: option rl_agent/offline/scripted is shipped by codex-ml-offline-rl",
-                 "reward_model: option reward_model/offline/length is shipped by codex-ml-offline-rl",
-                 "training: option training/offline/functional is shipped by codex-ml-offline-training"):
-        assert line in err
+    assert "codex-ml-offline-training is disabled" in err and "codex-ml-offline-rl is disabled" in err
     assert err.count("pip install") == 1
-    assert "Install everything with: pip install codex-ml-offline-rl codex-ml-offline-training" in err
+    assert "pip install codex-ml-offline-training codex-ml-offline-rl" in err
     assert not (tmp_path / "runs").exists()
 
 
-def test_missing_packages_and_distributions_share_one_pip_command(codex_plugin_host, register_codex_plugin):
+def test_missing_packages_share_one_pip_command(codex_plugin_host, register_codex_plugin):
+    """Components whose optional packages are missing: every one named, one pip line for all."""
     from codex_ml.errors import MissingDependencyError
+    from codex_ml.pipeline.components import check_dependencies, plan
     from codex_ml.plugins import hookimpl
-    from codex_ml.pipeline.requirements import check_requirements
 
     class Acme:
         @hookimpl
@@ -52,15 +49,19 @@ def test_missing_packages_and_distributions_share_one_pip_command(codex_plugin_h
         def register_metrics(self, register):
             register("acme:score", "acme.score:Score", requires=("codex_ml_no_such_module_c",), extra="big")
 
+    class Other:
+        @hookimpl
+        def register_tokenizers(self, register):
+            register("other:tok", "other.tok:Tok", requires=("codex_ml_no_such_module_d",), extra="fast")
+
     register_codex_plugin(Acme(), distribution="acme-models")
-    requests = [("model", "models", {"plugin": "acme:big"}), ("metrics.score", "metrics", {"plugin": "acme:score"}),
-                ("rl_agent", "rl_agents", None)]
-    missing = {"rl_agent": ("rl_agent/offline/scripted", "codex-ml-offline-rl")}
+    register_codex_plugin(Other(), distribution="other-tokenizers")
+    planned = [plan("model", "models", {"plugin": "acme:big"}), plan("metrics.score", "metrics", {"plugin": "acme:score"}),
+               plan("tokenizer", "tokenizers", {"plugin": "other:tok"})]
     with pytest.raises(MissingDependencyError) as info:
-        check_requirements(requests, missing)
+        check_dependencies(planned)
     message = str(info.value)
     assert "model (acme:big) needs codex_ml_no_such_module_a, codex_ml_no_such_module_b" in message
     assert "metrics.score (acme:score) needs codex_ml_no_such_module_c" in message
-    assert "rl_agent: option rl_agent/offline/scripted is shipped by codex-ml-offline-rl" in message
-    assert message.endswith("Install everything with: pip install codex-ml-offline-rl 'acme-models[big]'")
-    check_requirements(requests[2:], {})  # a role the command does not use is never demanded
+    assert message.count("pip install") == 1
+    assert message.endswith("Install everything with: pip install 'acme-models[big]' 'other-tokenizers[fast]'")

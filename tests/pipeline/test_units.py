@@ -10,7 +10,7 @@ from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
 from codex_ml.config.errors import ConfigError
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.pipeline.evalset import EvalSet
+from codex_ml.formats.evalset import EvalSet
 from codex_ml.plugins.registries import metrics
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import collect_seeds
@@ -106,14 +106,16 @@ def test_metrics_file_is_complete_after_close(tmp_path):
     assert (tmp_path / "r" / "metrics.jsonl").read_text().count("\n") == 5
 
 
-def test_every_known_offline_fragment_is_installed_and_composes():
-    from codex_ml.config.fragments import OFFLINE_FRAGMENTS
+def test_every_installed_offline_fragment_composes():
+    from codex_ml.config.messages import config_groups
     from codex_ml.config.searchpath import all_sources, group_options
 
     sources = all_sources()
-    for path, distribution in OFFLINE_FRAGMENTS.items():
+    paths = [f"{group}/{option}" for group in config_groups() for option, provider in group_options(group, sources).items()
+             if provider.startswith("codex-ml-offline-")]
+    assert len(paths) >= 15 and "model/offline/gpt2" in paths and "interfaces/offline" in paths
+    for path in paths:
         group, option = path.split("/", 1)
-        assert group_options(group, sources).get(option) == distribution, path
         word = path if group == "metrics" else f"{group}={option}"
         composed = compose_config("config", [word])
         key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}",

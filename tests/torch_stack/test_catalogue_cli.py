@@ -118,6 +118,7 @@ def test_fetch_fails_at_once_when_the_host_is_unreachable(tmp_path, fake_hub, mo
 
 
 def test_catalogue_group_imports_nothing_heavy():
-    code = "import sys, codex_ml.cli.catalogue_cli; print(sorted({'torch', 'transformers', 'huggingface_hub'} & set(sys.modules)))"
+    code = ("import sys, codex_ml.cli.catalogue_cli, codex_ml.offline.models.catalogue_cli; "
+            "print(sorted({'torch', 'transformers', 'huggingface_hub'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

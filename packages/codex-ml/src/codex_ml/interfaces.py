@@ -76,13 +76,10 @@ class RLAgent(Protocol):
     def load(self, path: str | Path) -> None: ...
 
 
-#: The Protocol each registry's components satisfy.
-PROTOCOLS: dict[str, type] = {
-    "tokenizers": Tokenizer,
-    "models": Model,
-    "datasets": Dataset,
-    "metrics": Metric,
-    "trainers": Trainer,
-    "reward_models": RewardModel,
-    "rl_agents": RLAgent,
-}
+#: The Protocol each registry's components satisfy (derived from the kind declarations in codex_ml.kinds).
+def __getattr__(name: str) -> Any:
+    if name == "PROTOCOLS":
+        from codex_ml.kinds.declaration import DerivedView
+
+        return DerivedView(lambda kind: kind.protocol)
+    raise AttributeError(f"module 'codex_ml.interfaces' has no attribute {name!r}")

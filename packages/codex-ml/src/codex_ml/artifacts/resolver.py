@@ -110,18 +110,6 @@ def _plan(
     return plan
 
 
-def search_plan(
-    name: str, spec: ArtifactSpec, explicit: str | os.PathLike[str] | None = None,
-    explicit_root: str | os.PathLike[str] | None = None,
-) -> list[tuple[str, Path | None, bool]]:
-    """Every location in resolution order as ``(source, path, user_named)``; nothing is checked yet.
-
-    Unset variables appear with ``path=None`` so listings can show them; the search skips them.
-    ``explicit_root``: a relative ``explicit`` path (from a config) is joined to it and must stay inside.
-    """
-    return [(source, path, user_named) for source, path, user_named, _ in _plan(spec, explicit, explicit_root)]
-
-
 def _escape(path: Path, root: Path | None) -> str | None:
     return escape_problem(root, path) if root is not None else None
 

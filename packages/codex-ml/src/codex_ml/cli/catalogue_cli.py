@@ -1,61 +1,20 @@
-"""``codex-ml catalogue``: make the model artefacts the offline catalogue expects.
+"""``codex-ml catalogue``: where each catalogue artefact is and whether it matches its manifest.
 
-``synth`` writes small real-format stand-ins with no network; ``fetch`` downloads the real ones at a
-pinned revision on a connected host. Both live in codex-ml-offline-models[hf] and are imported only
-when a command runs, so this group costs nothing at start-up.
+The core ships ``list`` and ``verify``; installed distributions add commands that make artefacts
+(``synth``, ``fetch``) through the ``register_commands`` hook.
 """
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 import click
 
-from codex_ml.errors import MissingDependencyError
-
-FAMILIES = ("gpt2", "tinyllama")
-_HINT = "pip install 'codex-ml-offline-models[hf]'"
-
-
-def _load(module: str):
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingDependencyError(f"catalogue needs codex-ml-offline-models with its [hf] extra ({exc.name} is "
-                                     f"missing): {_HINT}") from exc
+from codex_ml.cli.catalogue_status import list_command, verify_command
 
 
 @click.group("catalogue")
 def catalogue() -> None:
-    """Offline artefacts: list where each would come from, verify them against their manifests, and
-    synthesise or fetch GPT-2/TinyLlama in the seed layout (ROOT/artifacts/models/<family>)."""
+    """Offline artefacts: list where each would come from and verify them against their manifests.
+    Installed distributions add commands that make them (e.g. synth, fetch)."""
 
-
-@catalogue.command("synth")
-@click.argument("family", type=click.Choice(FAMILIES))
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Project root to write artifacts/models/<family> under.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the random weights.")
-@click.option("--vocab-size", type=int, default=None, help="Tokenizer vocabulary size (default: 4096 GPT-2, 2048 TinyLlama).")
-def synth(family: str, root: Path, seed: int, vocab_size: int | None) -> None:
-    """Write a small randomly initialised FAMILY model and a tokenizer trained on local text."""
-    kwargs = {"seed": seed, **({"vocab_size": vocab_size} if vocab_size else {})}
-    target = _load("codex_ml.offline.models.synth").synth(family, root, **kwargs)
-    click.echo(f"wrote {target} (manifest.json lists sizes and SHA-256)")
-
-
-@catalogue.command("fetch")
-@click.argument("family", type=click.Choice(FAMILIES))
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
-              help="Project root to write artifacts/models/<family> under.")
-@click.option("--revision", default=None, help="Repository commit to fetch instead of the pinned one.")
-def fetch(family: str, root: Path, revision: str | None) -> None:
-    """Download the real FAMILY model at its pinned revision (needs the network)."""
-    target = _load("codex_ml.offline.models.fetch").fetch(family, root, revision=revision)
-    click.echo(f"wrote {target} (manifest.json lists sizes and SHA-256)")
-
-
-from codex_ml.cli.catalogue_status import list_command, verify_command  # noqa: E402
 
 catalogue.add_command(list_command)
 catalogue.add_command(verify_command)

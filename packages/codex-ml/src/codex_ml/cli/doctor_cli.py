@@ -14,8 +14,8 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--problems-only", is_flag=True, help="Print only warnings and errors.")
 def doctor(output_dir: Path, as_json: bool, problems_only: bool) -> None:
-    """Check torch, the Hugging Face libraries, safe weight loading, caches, offline flags, the output
-    directory and every catalogue artefact."""
+    """Check torch, safe weight loading, offline flags, the output directory, plugins, every catalogue
+    artefact, and whatever installed distributions check (e.g. their libraries' versions and caches)."""
     from codex_ml.utils.doctor import ERROR, OK, run_checks
 
     findings = run_checks(output_dir)

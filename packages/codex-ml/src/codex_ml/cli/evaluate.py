@@ -13,11 +13,9 @@ from codex_ml.cli.run_options import (
 def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, as_json: bool,
              traceback: bool, overrides: tuple[str, ...]) -> None:
     """Evaluate the configured model on evaluation.dataset with every configured metric."""
-    composed = compose_from_cli(config_name, config_dir, overrides)
+    composed = compose_from_cli(config_name, config_dir, overrides, command="evaluate")
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
-        for group, (option, distribution) in composed.missing.items():
-            click.echo(f"note: '{group}' left out: {option} is shipped by {distribution}, which is not installed", err=True)
         return
     from codex_ml.pipeline.evaluation import run_evaluate
 

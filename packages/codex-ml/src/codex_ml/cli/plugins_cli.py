@@ -87,8 +87,8 @@ def plugins() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON document instead of a table.")
 @click.option("--refresh", is_flag=True, help="Ignore the discovery cache and import every plugin again.")
 def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
-    """List components (optionally of one KIND: tokenizers, models, datasets, metrics, trainers,
-    reward_models, rl_agents) and any plugin that failed to load or is disabled."""
+    """List components (optionally of one KIND, e.g. models or reward_models; every kind declared in
+    codex_ml.kinds) and any plugin that failed to load or is disabled."""
     try:
         kinds = [normalise_kind(kind)] if kind else list(KINDS)
     except ValueError as exc:
@@ -206,7 +206,7 @@ def show_command(name: str, kind: str | None, as_json: bool) -> None:
 
 @plugins.command("new")
 @click.argument("name")
-@click.option("--kind", required=True, help="Component kind: tokenizers, models, datasets, metrics, trainers, reward_models, rl_agents.")
+@click.option("--kind", required=True, help=f"Component kind: {', '.join(KINDS)}.")
 @click.option("--component", help="Registered component name (default: <namespace>:<kind>).")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Where to create the distribution's folder.")

@@ -50,7 +50,7 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, sort_keys=True, default=str))
 
 
-def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...]):
+def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):
     """Turn on the network guard, then compose, importing hydra only now."""
     from codex_ml.utils.netguard import install_network_guard
 
@@ -59,7 +59,7 @@ def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 
     try:
-        return compose_config(config_name, list(overrides), user_dir=config_dir)
+        return compose_config(config_name, list(overrides), user_dir=config_dir, command=command)
     except ModuleNotFoundError as exc:
         if exc.name not in ("hydra", "omegaconf", "antlr4"):
             raise

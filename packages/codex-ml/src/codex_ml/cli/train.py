@@ -15,11 +15,9 @@ from codex_ml.cli.run_options import (
 def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, as_json: bool, traceback: bool,
           overrides: tuple[str, ...]) -> None:
     """Train with a composed config and write runs/<timestamp>-<config>/ (or output_dir=DIR)."""
-    composed = compose_from_cli(config_name, config_dir, overrides)
+    composed = compose_from_cli(config_name, config_dir, overrides, command="train")
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
-        for group, (option, distribution) in composed.missing.items():
-            click.echo(f"note: '{group}' left out: {option} is shipped by {distribution}, which is not installed", err=True)
         return
     from codex_ml.pipeline.training import run_train
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from codex_ml.config.arguments import MULTI_GROUP, Selection, split_arguments
+from codex_ml.config import requirements
+from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.errors import ConfigError
 from codex_ml.config.searchpath import ConfigSource, all_sources
 
@@ -26,9 +27,6 @@ class Composed:
     overrides: list[str]  # what Hydra received (bare selections translated)
     choices: dict[str, Any] = field(default_factory=dict)
     sources: list[ConfigSource] = field(default_factory=list)
-    #: Options the config chose that no installed distribution ships: ``{group: (option path, distribution)}``.
-    #: Those groups are left out of ``config``; each command decides whether it needs them.
-    missing: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_yaml(self) -> str:
         import yaml
@@ -103,49 +101,29 @@ def check_primary_package(config_name: str, sources: list[ConfigSource]) -> None
                           "or move the file to the top of its config directory (see docs/plugins.md)")
 
 
-def _default_key(missing_path: str) -> str | None:
-    """The defaults-list key to delete for a missing option; None for ``metrics`` options, which sit under
-    their own package (``metrics@metrics.<name>``) and which Hydra 1.3 does not delete before it looks them up."""
-    group = missing_path.split("/", 1)[0]
-    return None if group == MULTI_GROUP else group
-
-
 def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
-    """Compose, leaving out any group whose chosen option is a known offline fragment of a distribution
-    that is not installed, so one command can say everything that is missing at once and a command that
-    does not use that group (``evaluate`` and the rl or training distributions) does not need it.
-
-    Returns ``(cfg, missing)``; any other failure is a :class:`ConfigError` with Hydra's reason and options.
-    """
-    from hydra.errors import MissingConfigException
-
     from codex_ml.config import messages
-    from codex_ml.config.fragments import GROUPS, provider_of
 
-    missing: dict[str, tuple[str, str]] = {}
-    deleted: list[str] = []
-    while True:
-        kept = [o for o in overrides if o.partition("=")[0].lstrip("+~") not in deleted]
-        try:
-            return _compose_raw(config_name, [*kept, *(f"~{key}" for key in deleted)], sources), missing
-        except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
-            path = (getattr(exc, "missing_cfg_file", None) or "").strip("/").removesuffix(".yaml")
-            provider = provider_of(path) if isinstance(exc, MissingConfigException) else None
-            key = _default_key(path) if provider else None
-            if key is None or key not in GROUPS or key in deleted:
-                raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
-            missing[key] = (path, provider)
-            deleted.append(key)
+    try:
+        return _compose_raw(config_name, overrides, sources)
+    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
+        raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
 
 
-def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None) -> Composed:
-    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections)."""
+def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None,
+                   command: str | None = None) -> Composed:
+    """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections).
+
+    What the preset ``requires`` for ``command`` (every command's when None) is checked first.
+    """
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
     config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
+    main_dir = _main_source(config_name, sources).directory
+    requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
     check_primary_package(config_name, sources)
     if selections:
         from codex_ml.config.suggest import check_selections
@@ -153,21 +131,22 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
         check_selections(selections, sources)
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
-    cfg, missing = _compose_checked(config_name, overrides, sources)
+    cfg = _compose_checked(config_name, overrides, sources)
     with open_dict(cfg):
         choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
         del cfg["hydra"]
+        cfg.pop(requirements.KEY, None)
     try:
         resolved = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as exc:
         raise ConfigError(f"config {config_name!r}: cannot resolve {_where(exc)}: {_first_line(exc)}") from exc
     user_choices = {k: v for k, v in choices.items() if not k.startswith("hydra/")}
-    return Composed(config_name, resolved, list(words), overrides, user_choices, sources, missing)
+    return Composed(config_name, resolved, list(words), overrides, user_choices, sources)
 
 
 def _compose_raw_choices(config_name: str, overrides: list[str], sources: list[ConfigSource]) -> dict[str, Any]:
     """The group choices before bare selections are applied (decides replace vs add)."""
-    cfg, _missing = _compose_checked(config_name, overrides, sources)
+    cfg = _compose_checked(config_name, overrides, sources)
     return dict(cfg.hydra.runtime.choices)
 
 

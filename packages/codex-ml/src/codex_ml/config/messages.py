@@ -2,15 +2,21 @@
 
 Hydra lists only the top-level options of the main config directory; these messages list every
 option across the search path, say which distribution provides each, and name the distribution to
-install when a known offline fragment is missing.
+install when an option is missing (from the preset's ``requires``; see config/requirements.py).
 """
 from __future__ import annotations
 
 import re
 
-from codex_ml.config.fragments import GROUPS, provider_of
+from codex_ml import kinds
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
 from codex_ml.config.suggest import did_you_mean
+
+
+def config_groups() -> tuple[str, ...]:
+    """The groups the pipeline reads: one per declared kind, plus ``interfaces`` (reward model and agent
+    presets) and ``evaluation`` (evaluation sets by name)."""
+    return (*(kind.config_group for kind in kinds.all_kinds()), "interfaces", "evaluation")
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
                 "~key (delete), GROUP/OPTION (select an option); see docs/usage.md.")
@@ -44,15 +50,15 @@ def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSo
     missing = (getattr(exc, "missing_cfg_file", None) or "").strip("/").removesuffix(".yaml")
     reason = _hydra_reason(exc)
     group = missing.split("/", 1)[0] if "/" in missing else ""
-    if group and missing != config_name and (group in GROUPS or group_options(group, sources)):
+    if group and missing != config_name and (group in config_groups() or group_options(group, sources)):
         option = missing[len(group) + 1:]
-        lines = [reason + _suggestion(option, group_options(group, sources)), f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources))]
-        provider = provider_of(missing)
-        if provider:
-            lines.append(f"'{missing}' is shipped by {provider}; it is not installed or its plugin did not load "
-                         f"(pip install {provider}; see `codex-ml plugins list`).")
-        return "\n".join(lines)
-    primaries = primary_configs(sources, GROUPS)
+        return "\n".join([
+            reason + _suggestion(option, group_options(group, sources)),
+            f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources)),
+            f"No installed distribution ships '{missing}': install the one that does (a preset names them under "
+            f"'requires'), or check that its plugin loaded (`codex-ml plugins list`).",
+        ])
+    primaries = primary_configs(sources, config_groups())
     return "\n".join([reason + _suggestion(config_name, primaries), "Available configs for -cn (config, distribution):",
                       _listing(primaries)])
 

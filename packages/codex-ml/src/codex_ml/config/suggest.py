@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from codex_ml.config.arguments import Selection
 from codex_ml.config.errors import ConfigError
-from codex_ml.config.fragments import GROUPS
 from codex_ml.config.searchpath import ConfigSource, group_options
 
 #: Folders of the core's conf directory that hold primary configs (``-cn offline/catalogue``), not options.
@@ -29,7 +28,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def known_groups(sources: list[ConfigSource]) -> list[str]:
     """Every config group: the pipeline's own plus any folder a search-path entry holds."""
-    found = set(GROUPS)
+    from codex_ml.config.messages import config_groups
+
+    found = set(config_groups())
     for source in sources:
         directory = source.directory
         if directory is not None and directory.is_dir():

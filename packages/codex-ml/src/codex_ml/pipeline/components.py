@@ -98,13 +98,22 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
 
 
 def check_dependencies(planned: list[Planned]) -> None:
-    """Raise one error listing every component whose optional dependencies are missing."""
-    problems = [f"{p.role} ({p.name}) needs {', '.join(p.spec.missing_requirements())}: {p.spec.install_hint()}"
-                for p in planned if p.spec.missing_requirements()]
+    """Raise one error listing every component whose optional dependencies are missing, ending with the one
+    ``pip install`` line that installs them all (a distribution's extra when it declares one)."""
+    problems, requirements = [], []
+    for p in planned:
+        missing = p.spec.missing_requirements()
+        if not missing:
+            continue
+        problems.append(f"{p.role} ({p.name}) needs {', '.join(missing)}")
+        for requirement in p.spec.install_hint().removeprefix("pip install ").split():
+            if requirement not in requirements:
+                requirements.append(requirement)
     if problems:
         from codex_ml.errors import MissingDependencyError
 
-        raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems))
+        raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems)
+                                     + "\nInstall everything with: pip install " + " ".join(requirements))
 
 
 def accepts(factory: Any, keyword: str) -> bool:

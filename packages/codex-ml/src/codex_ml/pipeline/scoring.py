@@ -10,7 +10,7 @@ import inspect
 import math
 from typing import Any, Sequence
 
-from codex_ml.pipeline.evalset import EvalSample
+from codex_ml.formats.evalset import EvalSample
 from codex_ml.pipeline.predict import predict, scoring_method
 from codex_ml.pipeline.progress import progress
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import Planned, build, plan_all
-from codex_ml.pipeline.evalset import as_samples
+from codex_ml.formats.evalset import as_samples
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
@@ -78,9 +78,6 @@ class Session:
         Nothing is written until every artefact is found and every component has loaded, so a missing
         or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
         """
-        from codex_ml.pipeline.requirements import check_requirements
-
-        check_requirements(requests, composed.missing)  # every missing distribution and package, in one message
         planned = {p.role: p for p in plan_all(requests)}
         seed_everything(composed.config.get("seed"))
         built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}

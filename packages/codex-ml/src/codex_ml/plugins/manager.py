@@ -52,6 +52,9 @@ class PluginHost:
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        later = hookspecs.later_kind_hookspecs()
+        if later is not None:
+            self.pm.add_hookspecs(later)
         self.plugins: list[PluginRecord] = []
         self._components: dict[str, dict[str, list[ComponentSpec]]] = {kind: {} for kind in KINDS}
         #: Source files imported while plugins loaded (the listing cache watches them).
@@ -105,11 +108,12 @@ class PluginHost:
             unknown = self._unknown_hooks(module)
             if unknown:
                 raise pluggy.PluginValidationError(
-                    module, f"implements unknown hook(s) {', '.join(unknown)}; known hooks: {', '.join(hookspecs.KIND_HOOKS.values())}"
+                    module, f"implements unknown hook(s) {', '.join(unknown)}; known hooks: {', '.join(hookspecs.all_hook_names())}"
                 )
             specs: list[ComponentSpec] = []
             for kind, hook_name in hookspecs.KIND_HOOKS.items():
-                for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                caller = getattr(self.pm.hook, hook_name, None)  # None: kind declared after this host was made
+                for impl in caller.get_hookimpls() if caller is not None else ():
                     if impl.plugin is module:
                         registration = _Registration(kind, record.distribution, record.version)
                         impl.function(register=registration)
@@ -143,7 +147,7 @@ class PluginHost:
     def _index(self, specs: list[ComponentSpec]) -> None:
         """Make ``specs`` findable by kind and name; a second registration of a name is kept as a conflict."""
         for spec in specs:
-            self._components[spec.kind].setdefault(spec.name, []).append(spec)
+            self.specs(spec.kind).setdefault(spec.name, []).append(spec)
 
     def _unknown_hooks(self, module: object) -> list[str]:
         marker = hookspecs.PROJECT + "_impl"
@@ -160,15 +164,15 @@ class PluginHost:
 
     # -- lookup --------------------------------------------------------------------------------
     def specs(self, kind: str) -> dict[str, list[ComponentSpec]]:
-        return self._components[kind]
+        return self._components.setdefault(kind, {})
 
     def lookup(self, kind: str, name: str, provider: str | None = None) -> ComponentSpec:
         """The one registration of ``name``; ``provider`` (else a chosen provider) picks among several."""
         from codex_ml.plugins.ownership import PROVIDERS_VAR, canonical, providers_from_environment
 
-        candidates = self._components[kind].get(name)
+        candidates = self.specs(kind).get(name)
         if not candidates:
-            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self._components[kind])))
+            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self.specs(kind))))
         owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
         chosen = provider or self.providers.get(name) or providers_from_environment().get(name)
         if chosen:
@@ -187,18 +191,18 @@ class PluginHost:
 
     def add(self, spec: ComponentSpec, *, replace: bool = False) -> None:
         """Register an in-process component; clashing with an existing name needs ``replace=True``."""
-        existing = self._components[spec.kind].get(spec.name)
+        existing = self.specs(spec.kind).get(spec.name)
         if existing and not replace:
             owners = ", ".join(c.distribution for c in existing)
             raise ComponentConflictError(
                 f"{KINDS[spec.kind]} {spec.name!r} is already registered by {owners}; pass replace=True to override it"
             )
-        self._components[spec.kind][spec.name] = [spec]
+        self.specs(spec.kind)[spec.name] = [spec]
 
     def remove(self, kind: str, name: str) -> None:
-        if name not in self._components[kind]:
-            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self._components[kind])))
-        del self._components[kind][name]
+        if name not in self.specs(kind):
+            raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self.specs(kind))))
+        del self.specs(kind)[name]
 
 
 def unknown_name_message(kind_label: str, name: str, available: list[str]) -> str:
@@ -259,8 +263,9 @@ def lookup_location(ep: metadata.EntryPoint) -> str | None:
     importing it, else the distribution's metadata folder (which names the site it is installed in)."""
     import importlib.util
 
+    module = getattr(ep, "module", None) or str(getattr(ep, "value", "")).partition(":")[0]
     try:
-        found = importlib.util.find_spec(ep.module)
+        found = importlib.util.find_spec(module) if module else None
     except (ImportError, ValueError):
         found = None
     if found is not None and found.origin:

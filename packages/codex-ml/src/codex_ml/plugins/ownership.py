@@ -1,7 +1,8 @@
 """Who may register which names, and which provider a user picked when two distributions register one.
 
-- The ``offline:`` namespace belongs to codex-ml's own distributions (``codex-ml`` and
-  ``codex-ml-offline-*``): a third-party plugin registering ``offline:x`` is refused at discovery (it is
+- A reserved namespace (``offline:``) belongs to the project's own distributions: the core and the family
+  named after it, ``codex-ml-<namespace>-*``. The rule is a naming convention, so the core still names no
+  component distribution. A third-party plugin registering ``offline:x`` is refused at discovery (it is
   recorded as failed, with the reason), so no installed package can shadow or break the offline defaults.
 - A name two third-party distributions both register is a conflict only when a run or a lookup uses it;
   the user settles it with ``CODEX_ML_PROVIDERS=NAME=DISTRIBUTION[,NAME=DISTRIBUTION...]`` or, in a
@@ -15,7 +16,8 @@ from typing import Iterable, Mapping
 PROVIDERS_VAR = "CODEX_ML_PROVIDERS"
 RESERVED_NAMESPACE = "offline"
 PROJECT_DISTRIBUTION = "codex-ml"
-PROJECT_PREFIX = "codex-ml-offline-"
+#: Distributions named ``codex-ml-<namespace>-...`` own ``<namespace>:``.
+PROJECT_PREFIX = f"{PROJECT_DISTRIBUTION}-{RESERVED_NAMESPACE}-"
 
 
 def canonical(name: str) -> str:
@@ -23,7 +25,7 @@ def canonical(name: str) -> str:
 
 
 def owns_reserved_namespace(distribution: str) -> bool:
-    """The core, its offline distributions, and in-process registrations (tests, notebooks)."""
+    """The core, the distributions of its reserved namespace's family, and in-process registrations."""
     from codex_ml.plugins.spec import IN_PROCESS
 
     name = canonical(distribution)

@@ -1,4 +1,4 @@
-"""The seven component registries.
+"""One registry per declared component kind (see codex_ml.kinds).
 
     from codex_ml.plugins.registries import models
     model = models.resolve_and_instantiate("offline:tiny-sequence")
@@ -7,9 +7,11 @@ Discovery runs on first use, not at import.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from codex_ml.artifacts.spec import ArtifactSpec
+from codex_ml.kinds.declaration import DerivedView
 from codex_ml.plugins.manager import PluginHost, get_host
 from codex_ml.plugins.spec import IN_PROCESS, KINDS, ComponentSpec
 
@@ -73,20 +75,29 @@ class Registry:
         self._host().remove(self.kind, name)
 
 
-tokenizers = Registry("tokenizers")
-models = Registry("models")
-datasets = Registry("datasets")
-metrics = Registry("metrics")
-trainers = Registry("trainers")
-reward_models = Registry("reward_models")
-rl_agents = Registry("rl_agents")
+class _Registries(DerivedView[Registry]):
+    """``{kind: Registry}`` for every declared kind; one Registry object per kind, made on first use."""
 
-REGISTRIES: dict[str, Registry] = {
-    "tokenizers": tokenizers,
-    "models": models,
-    "datasets": datasets,
-    "metrics": metrics,
-    "trainers": trainers,
-    "reward_models": reward_models,
-    "rl_agents": rl_agents,
-}
+    def __init__(self) -> None:
+        self._made: dict[str, Registry] = {}
+        super().__init__(lambda kind: self._made.setdefault(kind.name, Registry(kind.name)))
+
+
+#: Every registry by kind name, derived from the kind declarations in codex_ml.kinds.
+REGISTRIES: Mapping[str, Registry] = _Registries()
+
+# The built-in kinds' registries as module attributes (``from codex_ml.plugins.registries import models``).
+tokenizers = REGISTRIES["tokenizers"]
+models = REGISTRIES["models"]
+datasets = REGISTRIES["datasets"]
+metrics = REGISTRIES["metrics"]
+trainers = REGISTRIES["trainers"]
+reward_models = REGISTRIES["reward_models"]
+rl_agents = REGISTRIES["rl_agents"]
+
+
+def __getattr__(name: str) -> Registry:
+    """Registries of kinds declared later are attributes too."""
+    if name in REGISTRIES:
+        return REGISTRIES[name]
+    raise AttributeError(f"module 'codex_ml.plugins.registries' has no attribute {name!r}")

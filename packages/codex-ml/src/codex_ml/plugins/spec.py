@@ -11,17 +11,10 @@ from typing import Any, Callable
 
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.errors import MissingDependencyError
+from codex_ml.kinds.declaration import DerivedView
 
-#: Component kinds, in display order, with the singular word used in messages.
-KINDS: dict[str, str] = {
-    "tokenizers": "tokenizer",
-    "models": "model",
-    "datasets": "dataset",
-    "metrics": "metric",
-    "trainers": "trainer",
-    "reward_models": "reward model",
-    "rl_agents": "RL agent",
-}
+#: Component kinds, in display order, with the singular word used in messages (from codex_ml.kinds).
+KINDS: DerivedView[str] = DerivedView(lambda kind: kind.singular)
 
 #: Distribution name used for components registered from user code rather than a plugin.
 IN_PROCESS = "<in-process>"
@@ -103,11 +96,16 @@ class ComponentSpec:
                 raise MissingDependencyError(f"{self.name} needs a complete torch: {status.describe()}")
         if not isinstance(self.target, str):
             return self.target
-        module_name, _, attr_path = self.target.partition(":")
-        obj: Any = importlib.import_module(module_name)
-        for attr in filter(None, attr_path.split(".")):
-            obj = getattr(obj, attr)
-        return obj
+        return load_target(self.target)
+
+
+def load_target(target: str) -> Any:
+    """Import ``"module:attr"`` (``attr`` may be dotted) and return the attribute."""
+    module_name, _, attr_path = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for attr in filter(None, attr_path.split(".")):
+        obj = getattr(obj, attr)
+    return obj
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from codex_ml.plugins.hookspecs import KIND_HOOKS
-from codex_ml.plugins.spec import KINDS, normalise_kind
-from codex_ml.scaffold.components import COMPONENTS
+from codex_ml import kinds
+from codex_ml.plugins.spec import normalise_kind
+from codex_ml.scaffold.template import example_for
 from codex_ml.versions import core_version
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
@@ -24,14 +24,19 @@ def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None
     """Create ``directory/name`` holding a plugin distribution with one component of ``kind``."""
     if not _NAME.match(name):
         raise ValueError(f"plugin name {name!r} must be lowercase letters, digits and dashes, e.g. codex-ml-acme")
-    kind = normalise_kind(kind)
+    declared = kinds.get(normalise_kind(kind))
+    kind = declared.name
     root = Path(directory) / name
     if root.exists():
         raise FileExistsError(f"{root} already exists; choose another name or directory")
     package = name.replace("-", "_")
     namespace = package.removeprefix("codex_ml_") or package
-    component = component or f"{namespace.replace('_', '-')}:{KINDS[kind].replace(' ', '-').lower()}"
-    class_name, implementation, suite, attributes = COMPONENTS[kind]
+    component = component or f"{namespace.replace('_', '-')}:{declared.singular.replace(' ', '-').lower()}"
+    example = example_for(declared)
+    class_name, implementation, attributes = example.class_name, example.source, example.suite_attributes
+    suite = declared.suite
+    suite_import = suite or "suite_for"
+    suite_base = suite or f'suite_for("{kind}")'
     supported = _supported_core_range(core_version())
     files = {
         "pyproject.toml": f'''[build-system]
@@ -62,20 +67,20 @@ from codex_ml.plugins import hookimpl
 
 
 @hookimpl
-def {KIND_HOOKS[kind]}(register):
+def {declared.hook}(register):
     register("{component}", "{package}.components:{class_name}", summary="{class_name} from {name}")
 ''',
         f"src/{package}/components.py": f'"""The implementation, imported only when the component is built."""\n{implementation}',
         "tests/test_conformance.py": f'''"""Runs codex-ml's conformance suite against {component}."""
-from codex_ml.testing import {suite}
+from codex_ml.testing import {suite_import}
 
 
-class Test{class_name}({suite}):
+class Test{class_name}({suite_base}):
     component = "{component}"
 {attributes}''',
         "README.md": f'''# {name}
 
-A codex-ml plugin providing the {KINDS[kind]} `{component}`.
+A codex-ml plugin providing the {declared.singular} `{component}`.
 
     pip install -e .[test]
     codex-ml plugins list {kind}

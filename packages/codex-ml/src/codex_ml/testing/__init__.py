@@ -7,26 +7,23 @@ Fixtures (available in any pytest run where codex-ml is installed):
 - ``register_plugin``: registers an in-memory plugin (module, class or object with hookimpls) through
   the same path installed plugins take, and returns its record.
 
-Conformance suites (subclass one per component and set its attributes):
-:class:`TokenizerConformance`, :class:`ModelConformance`, :class:`DatasetConformance`,
-:class:`MetricConformance`, :class:`TrainerConformance`, :class:`RewardModelConformance`,
-:class:`RLAgentConformance`.
+Conformance suites (subclass one per component and set its attributes): one per kind declared in
+:mod:`codex_ml.kinds` (:class:`TokenizerConformance`, :class:`ModelConformance`, ...), looked up by
+kind with :func:`suite_for`.
 """
 from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
 
+from codex_ml.kinds import all_kinds
+
 # Resolved on first access (PEP 562): the pytest plugin imports this package in every pytest run
 # where codex-ml is installed, and that must stay cheap.
 _EXPORTS = {
-    "DatasetConformance": "conformance",
-    "MetricConformance": "conformance",
-    "ModelConformance": "conformance",
-    "RLAgentConformance": "conformance",
-    "RewardModelConformance": "conformance",
-    "TokenizerConformance": "conformance",
-    "TrainerConformance": "conformance",
+    "Conformance": "conformance",
+    **{kind.suite: "conformance" for kind in all_kinds() if kind.suite},
+    "suite_for": "conformance",
     "isolated_host": "host",
     "register_plugin": "host",
     "temporary_plugin": "host",

@@ -11,16 +11,15 @@ import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
+from codex_ml.plugins.spec import load_target
 from codex_ml.utils import torch_checks
-from codex_ml.utils.offline import ALLOW_NETWORK_VAR, DEPRECATED_CACHE_VAR, OFFLINE_FLAGS, applied, default_hf_home
+from codex_ml.utils.offline import ALLOW_NETWORK_VAR, OFFLINE_FLAGS, applied
 
 OK, WARN, ERROR = "ok", "warn", "error"
 #: Below this much free space in the output directory a run may fail half-way.
 MIN_FREE_BYTES = 1 << 30
-#: Minimum versions the Hugging Face components are built for (the ``hf`` extra).
-HF_MINIMUM = {"transformers": (4, 46), "tokenizers": (0, 20), "safetensors": (0, 4)}
-HF_INSTALL_HINT = "pip install 'codex-ml-offline-models[hf]'"
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Finding:
         return f"{self.level:<5}  {self.topic}: {self.message}"
 
 
-def _components_needing(module: str) -> list[str]:
+def components_needing(module: str) -> list[str]:
     from codex_ml.plugins.registries import REGISTRIES
 
     return sorted({spec.name for registry in REGISTRIES.values() for spec in registry.entries() if module in spec.requires})
@@ -44,45 +43,24 @@ def check_torch() -> tuple[list[Finding], torch_checks.TorchStatus]:
     if status.ok:
         return [Finding(OK, "torch", status.describe())], status
     if status.state == torch_checks.MISSING:
-        users = _components_needing("torch")
+        users = components_needing("torch")
         if not users:
             return [Finding(OK, "torch", "not installed (no installed component needs it)")], status
         return [Finding(WARN, "torch", f"not installed; needed by {', '.join(users)}. {status.fix()}")], status
     return [Finding(ERROR, "torch", status.describe())], status
 
 
-def _installed_version(distribution: str) -> str | None:
+def installed_version(distribution: str) -> str | None:
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
 
 
-def check_hf_versions() -> list[Finding]:
-    """transformers, tokenizers and safetensors versions, read from metadata without importing them."""
-    findings = []
-    for distribution, minimum in HF_MINIMUM.items():
-        version = _installed_version(distribution)
-        users = sorted({*_components_needing(distribution), *_components_needing("transformers")})
-        wanted = ".".join(map(str, minimum))
-        if version is None:
-            if users:
-                findings.append(Finding(WARN, distribution, f"not installed; needed by {', '.join(users)}: {HF_INSTALL_HINT}"))
-            else:
-                findings.append(Finding(OK, distribution, "not installed (no installed component needs it)"))
-            continue
-        parsed = torch_checks.parse_version(version)
-        if parsed is not None and parsed < minimum:
-            findings.append(Finding(WARN, distribution, f"{version} is older than {wanted}: pip install '{distribution}>={wanted}'"))
-        else:
-            findings.append(Finding(OK, distribution, version))
-    return findings
-
-
 def check_pickle_weights(status: torch_checks.TorchStatus) -> list[Finding]:
     """Whether ``pytorch_model.bin`` can be loaded safely (weights-only unpickler without known bypasses)."""
     if not status.ok:
-        if status.state == torch_checks.MISSING and not _components_needing("torch"):
+        if status.state == torch_checks.MISSING and not components_needing("torch"):
             return [Finding(OK, ".bin weights", "not applicable: no torch, and no installed component needs it")]
         return [Finding(WARN, ".bin weights", "cannot be loaded without a complete torch; safetensors weights need it too")]
     minimum = ".".join(map(str, torch_checks.HARDENED_WEIGHTS_ONLY))
@@ -93,34 +71,9 @@ def check_pickle_weights(status: torch_checks.TorchStatus) -> list[Finding]:
                     f"checkpoint to model.safetensors on a trusted machine")]
 
 
-def _origin(name: str) -> str:
+def origin(name: str) -> str:
+    """Whether codex-ml or the user set environment variable ``name``."""
     return "codex-ml default" if name in applied() else "your environment"
-
-
-def hub_cache() -> tuple[str, str]:
-    """``(path, which variable decided it)`` for huggingface_hub's cache, in its own precedence order."""
-    for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):
-        if os.environ.get(name):
-            return os.environ[name], name
-    if os.environ.get("HF_HOME"):
-        return os.path.join(os.environ["HF_HOME"], "hub"), "HF_HOME"
-    return str(default_hf_home() / "hub"), "default (~/.cache/huggingface)"
-
-
-def check_hf_cache() -> list[Finding]:
-    path, variable = hub_cache()
-    origin = f", {_origin(variable)}" if variable in os.environ else ""
-    exists = "" if Path(path).expanduser().is_dir() else " (does not exist yet)"
-    findings = [Finding(OK, "HF cache", f"{path}{exists}, from {variable}{origin}")]
-    legacy = os.environ.get(DEPRECATED_CACHE_VAR)
-    if legacy:
-        if os.path.abspath(os.path.expanduser(legacy)) != os.path.abspath(os.path.expanduser(path)):
-            findings.append(Finding(WARN, "HF cache", f"{DEPRECATED_CACHE_VAR}={legacy} wins for transformers but "
-                                    f"huggingface_hub uses {path}: unset {DEPRECATED_CACHE_VAR} and set HF_HUB_CACHE"))
-        else:
-            findings.append(Finding(WARN, "HF cache", f"{DEPRECATED_CACHE_VAR} is deprecated upstream: set HF_HUB_CACHE={legacy} "
-                                    f"and unset {DEPRECATED_CACHE_VAR}"))
-    return findings
 
 
 def _falsy(value: str) -> bool:
@@ -210,13 +163,50 @@ def check_catalogue() -> list[Finding]:
     return findings
 
 
+def plugin_checks() -> list[tuple[str, Callable[[], list[Finding]] | str]]:
+    """``(plugin, check)`` for every check plugins register through ``register_doctor_checks``."""
+    from codex_ml.plugins.manager import get_host
+
+    checks: list[tuple[str, Callable[[], list[Finding]] | str]] = []
+    for impl in get_host().pm.hook.register_doctor_checks.get_hookimpls():
+        owner = impl.plugin_name.partition(":")[0]
+        registered: list[Callable[[], list[Finding]] | str] = []
+        try:
+            impl.function(register=registered.append)
+        except Exception as exc:  # noqa: BLE001 - reported as a finding, the other checks still run
+            checks.append((owner, _failing_check(f"register_doctor_checks raised {type(exc).__name__}: {exc}")))
+            continue
+        checks += [(owner, check) for check in registered]
+    return checks
+
+
+def _failing_check(message: str) -> Callable[[], list[Finding]]:
+    def check() -> list[Finding]:
+        raise RuntimeError(message)
+
+    return check
+
+
+def run_plugin_check(owner: str, check: Callable[[], list[Finding]] | str) -> list[Finding]:
+    """Run one plugin check; whatever goes wrong becomes one ``error`` finding naming the plugin."""
+    try:
+        function = load_target(check) if isinstance(check, str) else check
+        findings = list(function())
+        if not all(isinstance(f, Finding) for f in findings):
+            raise TypeError("a doctor check must return a list of Finding")
+        return findings
+    except Exception as exc:  # noqa: BLE001 - a broken check must not hide the others
+        name = check if isinstance(check, str) else getattr(check, "__qualname__", repr(check))
+        return [Finding(ERROR, "doctor check", f"{owner}'s {name} failed: {type(exc).__name__}: {exc}")]
+
+
 def run_checks(output_dir: Path) -> list[Finding]:
     torch_findings, status = check_torch()
+    findings = [*torch_findings, *check_pickle_weights(status)]
+    for owner, check in plugin_checks():
+        findings += run_plugin_check(owner, check)
     return [
-        *torch_findings,
-        *check_pickle_weights(status),
-        *check_hf_versions(),
-        *check_hf_cache(),
+        *findings,
         *check_offline_flags(),
         *check_output_dir(output_dir),
         *check_plugins(),
@@ -224,4 +214,4 @@ def run_checks(output_dir: Path) -> list[Finding]:
     ]
 
 
-__all__ = ["ERROR", "OK", "WARN", "Finding", "run_checks"]
+__all__ = ["ERROR", "OK", "WARN", "Finding", "components_needing", "installed_version", "origin", "run_checks"]

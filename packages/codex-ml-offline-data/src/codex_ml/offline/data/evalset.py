@@ -10,7 +10,7 @@ import os
 
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.offline.data.plugin import TINY_EVAL
-from codex_ml.pipeline.evalset import EvalSet
+from codex_ml.formats.evalset import EvalSet
 
 
 def load_tiny_eval(path: str | os.PathLike[str] | None = None) -> EvalSet:

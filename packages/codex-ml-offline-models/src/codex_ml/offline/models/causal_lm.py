@@ -14,7 +14,6 @@ from typing import Any
 
 
 class CausalLM:
-    trainable = True
 
     def __init__(self, module: Any, tokenizer: Any, *, family: str, source: Path | None = None) -> None:
         self.module = module

@@ -45,3 +45,23 @@ def config_searchpath():
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent / "conf")
+
+
+@hookimpl
+def register_commands(cli):
+    """``codex-ml catalogue synth`` and ``fetch``, imported only when one runs."""
+    from codex_ml.cli.lazy import LazyCommand
+
+    cli.add_to_group("catalogue", LazyCommand(
+        "synth", "codex_ml.offline.models.catalogue_cli:synth",
+        "Write a small randomly initialised GPT-2/TinyLlama and a tokenizer trained on local text."))
+    cli.add_to_group("catalogue", LazyCommand(
+        "fetch", "codex_ml.offline.models.catalogue_cli:fetch",
+        "Download the real GPT-2/TinyLlama at its pinned revision (needs the network)."))
+
+
+@hookimpl
+def register_doctor_checks(register):
+    """The [hf] extra: library versions and the Hugging Face cache."""
+    register("codex_ml.offline.models.doctor_checks:check_hf_versions")
+    register("codex_ml.offline.models.doctor_checks:check_hf_cache")

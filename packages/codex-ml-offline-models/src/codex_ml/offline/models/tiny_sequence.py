@@ -22,8 +22,6 @@ class TinySequenceModel:
     """``generate(prompt)`` returns the completion of the first rule whose prefix starts the prompt
     (case-sensitive), else the default completion."""
 
-    trainable = False
-
     def __init__(self, rules: Sequence[ResponseRule], default_completion: str = "", *, source: Path | None = None) -> None:
         self.rules = list(rules)
         self.default_completion = default_completion

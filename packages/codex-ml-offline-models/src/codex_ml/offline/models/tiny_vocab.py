@@ -51,9 +51,6 @@ class TinyVocabTokenizer:
     def decode(self, ids: Sequence[int]) -> str:
         return " ".join(self._inverse.get(int(index), UNK) for index in ids)
 
-    def batch_encode(self, texts: Sequence[str]) -> list[list[int]]:
-        return [self.encode(text) for text in texts]
-
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
         from codex_ml.io import atomic_write_text
 
