@@ -206,16 +206,20 @@ def show_command(name: str, kind: str | None, as_json: bool) -> None:
 
 @plugins.command("new")
 @click.argument("name")
-@click.option("--kind", required=True, help=f"Component kind: {', '.join(KINDS)}.")
-@click.option("--component", help="Registered component name (default: <namespace>:<kind>).")
+@click.option("--kind", "kinds", required=True, multiple=True,
+              help=f"Component kind, repeatable or comma-separated (--kind models,tokenizers): {', '.join(KINDS)}.")
+@click.option("--component", help="Registered component name, with one kind (default: <namespace>:<kind>).")
+@click.option("--backend", type=click.Choice(["hatchling", "setuptools"]), default="hatchling", show_default=True,
+              help="Build backend written into pyproject.toml.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Where to create the distribution's folder.")
-def new_command(name: str, kind: str, component: str | None, directory: Path) -> None:
-    """Scaffold plugin distribution NAME with one working component and its conformance test."""
+def new_command(name: str, kinds: tuple[str, ...], component: str | None, backend: str, directory: Path) -> None:
+    """Scaffold plugin distribution NAME with one working component per kind and their conformance tests."""
     from codex_ml.scaffold import scaffold_plugin
 
+    requested = [k.strip() for value in kinds for k in value.split(",") if k.strip()]
     try:
-        root = scaffold_plugin(name, kind, directory, component)
+        root = scaffold_plugin(name, requested, directory, component, backend=backend)
     except (ValueError, FileExistsError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created {root}")
