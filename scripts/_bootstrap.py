@@ -40,7 +40,7 @@ def pyenv_versions() -> str | None:
     """A PYENV_VERSION value exposing python3.10 ... python3.13 when pyenv manages the interpreters."""
     if os.environ.get("PYENV_VERSION") or shutil.which("pyenv") is None:
         return os.environ.get("PYENV_VERSION")
-    listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True).stdout.split()
+    listed = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False).stdout.split()
     chosen = []
     for minor in TOX_PYTHONS:
         candidates = [v for v in listed if v.startswith(minor + ".") and v.replace(".", "").isdigit()]

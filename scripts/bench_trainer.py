@@ -30,29 +30,29 @@ BLOCK, BATCH, LR = 128, 8, 1e-3
 def _blocks(model_dir: Path, max_chars: int):
     """The shared fixed-shape data: the corpus packed exactly as codex-ml packs it."""
     from codex_ml.offline.data.stdlib_docs import stdlib_docstrings
-    from codex_ml.offline.models.hf import load_gpt2_tokenizer
     from codex_ml.offline.training.packing import encode_all, pack
+    from codex_ml.plugins.registries import tokenizers
 
-    tokenizer = load_gpt2_tokenizer(model_dir)
+    tokenizer = tokenizers.resolve_and_instantiate("offline:gpt2", path=model_dir)
     texts = stdlib_docstrings(max_chars=max_chars)
     return texts, tokenizer, pack(encode_all(texts, tokenizer), BLOCK, tokenizer.eos_token_id)
 
 
 def _model(model_dir: Path):
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from codex_ml.plugins.registries import models
 
-    return load_gpt2_model(model_dir)
+    return models.resolve_and_instantiate("offline:gpt2", path=model_dir)
 
 
 def run_codex(model_dir: Path, steps: int, workload: str, max_chars: int) -> dict:
     from codex_ml.offline.data.lines import LineDataset
-    from codex_ml.offline.training.functional import load_functional_trainer
+    from codex_ml.plugins.registries import trainers
 
     _, tokenizer, blocks = _blocks(model_dir, max_chars) if workload == "fixed" else (None, None, None)
     model = _model(model_dir)
-    trainer = load_functional_trainer(max_steps=steps, batch_size=BATCH, block_size=BLOCK, learning_rate=LR,
-                                      eval_fraction=0.0, log_interval=max(1, steps // 4), max_grad_norm=0.0,
-                                      weight_decay=0.0, progress=False)
+    trainer = trainers.resolve_and_instantiate(
+        "offline:functional", max_steps=steps, batch_size=BATCH, block_size=BLOCK, learning_rate=LR, eval_fraction=0.0,
+        log_interval=max(1, steps // 4), max_grad_norm=0.0, weight_decay=0.0, progress=False)
     if workload == "fixed":
         # Same blocks as the other variants: hand the loop pre-packed data through a one-block-per-record dataset.
         from codex_ml.offline.training import torch_loop

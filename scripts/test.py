@@ -14,7 +14,7 @@ from _bootstrap import PYTHON, ROOT, ensure_venv, pyenv_versions, run, step
 
 def main(argv: list[str]) -> int:
     python = ensure_venv()
-    if subprocess.run([str(python), "-c", "import tox"], capture_output=True).returncode != 0:
+    if subprocess.run([str(python), "-c", "import tox"], capture_output=True, check=False).returncode != 0:
         step("installing tox into .venv")
         run(PYTHON, "-m", "pip", "install", "--quiet", "tox>=4.22")
     env = dict(os.environ)
@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
     if versions:
         env["PYENV_VERSION"] = versions
     step(f"running tox {' '.join(argv)}".rstrip())
-    return subprocess.run([str(python), "-m", "tox", *argv], cwd=ROOT, env=env).returncode
+    return subprocess.run([str(python), "-m", "tox", *argv], cwd=ROOT, env=env, check=False).returncode
 
 
 if __name__ == "__main__":

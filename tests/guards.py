@@ -10,7 +10,6 @@ import importlib
 from types import ModuleType
 
 import pytest
-
 from codex_ml.utils.torch_checks import check_torch
 
 
@@ -31,3 +30,27 @@ def require(module: str) -> ModuleType:
     """Like ``pytest.importorskip`` but also skips when torch underneath is unusable."""
     require_torch()
     return pytest.importorskip(module)
+
+
+def build(kind: str, name: str, path=None, **settings):
+    """Build a registered component the way users do: the core resolves its artefact (``path`` starts the
+    search) and hands the factory the resolved path."""
+    from codex_ml.plugins.registries import REGISTRIES
+
+    return REGISTRIES[kind].resolve_and_instantiate(name, path=path, **settings)
+
+
+def load_gpt2_model(path=None):
+    return build("models", "offline:gpt2", path)
+
+
+def load_tinyllama_model(path=None):
+    return build("models", "offline:tinyllama", path)
+
+
+def load_gpt2_tokenizer(path=None):
+    return build("tokenizers", "offline:gpt2", path)
+
+
+def load_functional_trainer(path=None, **settings):
+    return build("trainers", "offline:functional", path, **settings)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from codex_ml.plugins import hookimpl
 from codex_ml.plugins.registries import metrics, models
 from codex_ml.testing import MetricConformance, temporary_plugin

@@ -1,6 +1,8 @@
 """The project's own tiny components pass the same conformance suites third parties use."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from codex_ml.testing import (
     DatasetConformance,
     MetricConformance,
@@ -14,7 +16,7 @@ from codex_ml.testing import (
 
 class TestTinyVocab(TokenizerConformance):
     component = "offline:tiny-vocab"
-    round_trip_texts = ["hello offline world", "catalogue"]
+    round_trip_texts = ("hello offline world", "catalogue")
 
 
 class TestTinySequence(ModelConformance):
@@ -24,7 +26,7 @@ class TestTinySequence(ModelConformance):
 class TestTinyCorpus(DatasetConformance):
     component = "offline:tiny-corpus"
     expected_length = 3
-    shuffle_kwargs = {"shuffle": True, "seed": 3}
+    shuffle_kwargs: ClassVar[dict[str, object]] = {"shuffle": True, "seed": 3}
 
 
 class TestWeightedAccuracy(MetricConformance):

@@ -7,12 +7,11 @@ import subprocess
 import sys
 
 import pytest
-
 from codex_ml.plugins.spec import KINDS
 
 
 def run(*args, **kwargs):
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, **kwargs)
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, **kwargs, check=False)
 
 
 @pytest.mark.slow

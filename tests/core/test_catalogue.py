@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from codex_ml.plugins.registries import REGISTRIES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +50,7 @@ def test_every_catalogue_variable_is_documented_in_the_catalogue_page():
 
 
 def test_docs_table_is_generated_from_the_catalogue():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_catalogue.py"), "--check"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_catalogue.py"), "--check"], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from codex_ml.errors import ComponentConflictError, PluginLoadError, UnknownComponentError
 from codex_ml.plugins.manager import PluginHost, get_host, reset_host
 from codex_ml.plugins.registries import metrics, models, reward_models, tokenizers
@@ -22,7 +21,7 @@ def site(tmp_path_factory):
 def host(site, monkeypatch):
     """Installed distributions plus the fixture site, as one environment would see them."""
     monkeypatch.syspath_prepend(str(site))
-    for name in [m for m in sys.modules if m.startswith("codex_ml_fixture") or m.startswith("codex_ml_example")]:
+    for name in [m for m in sys.modules if m.startswith(("codex_ml_fixture", "codex_ml_example"))]:
         monkeypatch.delitem(sys.modules, name)
 
     def build(**kwargs):

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from codex_ml.plugins import hookimpl, hookspec, hookspecs
 from codex_ml.plugins.manager import PluginHost
 from codex_ml.testing import register_plugin

@@ -6,7 +6,6 @@ import sys
 from typing import Protocol, runtime_checkable
 
 import pytest
-
 from codex_ml import kinds
 from codex_ml.kinds import Kind
 from codex_ml.plugins import hookimpl, hookspecs
@@ -43,7 +42,7 @@ def test_a_declared_kind_reaches_every_derived_table(widgets):
     assert KINDS["widgets"] == "widget" and hookspecs.KIND_HOOKS["widgets"] == "register_widgets"
     assert "register_widgets" in hookspecs.all_hook_names()
     from codex_ml.config.messages import config_groups
-    from codex_ml.interfaces import PROTOCOLS
+    from codex_ml.kinds import PROTOCOLS
 
     assert PROTOCOLS["widgets"] is Widget and "widget" in config_groups()
 

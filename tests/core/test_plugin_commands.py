@@ -6,10 +6,9 @@ import sys
 
 import click
 from click.testing import CliRunner
-
+from codex_ml import doctor
 from codex_ml.plugins import hookimpl
 from codex_ml.testing import isolated_host, register_plugin
-from codex_ml.utils import doctor
 
 
 @click.command("hello")

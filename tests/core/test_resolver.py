@@ -5,7 +5,6 @@ import json
 import os
 
 import pytest
-
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.artifacts.resolver import inspect_locations, project_root, resolve
 from codex_ml.artifacts.spec import ArtifactSpec

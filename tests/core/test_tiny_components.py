@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from codex_ml.errors import ArtifactNotFoundError, MalformedArtifactError, UnknownSettingError
-from codex_ml.interfaces import PROTOCOLS
+from codex_ml.kinds import PROTOCOLS
 from codex_ml.plugins.registries import datasets, metrics, models, reward_models, rl_agents, tokenizers, trainers
 
 

@@ -71,4 +71,4 @@ def run_python(args: list[str], *, site: Path | None = None, env: dict[str, str]
         full_env["PYTHONPATH"] = os.pathsep.join([str(site), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     full_env["PYTHONNOUSERSITE"] = "1"
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=full_env, cwd=cwd,
-                          timeout=timeout)
+                          timeout=timeout, check=False)

@@ -8,7 +8,6 @@ import time
 import click
 import pytest
 from click.testing import CliRunner
-
 from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.cli.catalogue_status import list_command, verify_command
 from hardening_helpers import run_python

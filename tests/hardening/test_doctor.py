@@ -7,7 +7,6 @@ import time
 
 import pytest
 from click.testing import CliRunner
-
 from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.cli.main import cli
 from codex_ml.utils import torch_checks

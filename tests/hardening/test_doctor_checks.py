@@ -5,11 +5,12 @@ import json
 import os
 import time
 
+from codex_ml import doctor
 from codex_ml.artifacts import manifest
 from codex_ml.artifacts.hashcache import sha256_file
-from codex_ml.plugins.manager import PluginHost, PluginRecord, reset_host
 from codex_ml.offline.models import doctor_checks as hf_checks
-from codex_ml.utils import doctor, torch_checks
+from codex_ml.plugins.manager import PluginHost, PluginRecord, reset_host
+from codex_ml.utils import torch_checks
 
 MISSING = torch_checks.TorchStatus("missing", problem="torch is not installed")
 

@@ -6,7 +6,6 @@ import os
 import time
 
 import pytest
-
 from codex_ml.artifacts import hashcache, manifest
 from codex_ml.artifacts.hashcache import HashCache, sha256_file
 from codex_ml.errors import ArtifactModifiedError, MalformedArtifactError

@@ -9,11 +9,9 @@ import socket
 import textwrap
 
 import pytest
-
 from codex_ml.errors import CodexMLError
 from codex_ml.utils import netguard
 from hardening_helpers import TRIPWIRES, run_python
-
 
 
 def run_guarded(body: str, env: dict[str, str] | None = None):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import yaml
-
 from codex_ml.artifacts.hashcache import CACHE_DIR_VAR
 from codex_ml.artifacts.manifest import ALLOW_MODIFIED_VAR
 from codex_ml.artifacts.spec import KIND_DIRECTORIES

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from guards import require
 
 require("transformers")
 
-from hardening_helpers import TRIPWIRES, run_python  # noqa: E402
+from hardening_helpers import TRIPWIRES, run_python
 
 TINY_GPT2 = {"n_positions": 64, "n_embd": 32, "n_layer": 1, "n_head": 2}
 TINY_LLAMA = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,

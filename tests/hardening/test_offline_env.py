@@ -5,7 +5,6 @@ import os
 import warnings
 
 import pytest
-
 from codex_ml.utils import offline
 from hardening_helpers import run_python
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from codex_ml.artifacts.paths import contained
 from codex_ml.artifacts.resolver import inspect_locations, resolve
 from codex_ml.artifacts.spec import ArtifactSpec
@@ -92,7 +91,6 @@ def test_contained_helper(tmp_path):
 
 def test_plugins_show_marks_a_refused_location(tmp_path, monkeypatch):
     from click.testing import CliRunner
-
     from codex_ml.cli.main import cli
 
     root = tmp_path / "project"

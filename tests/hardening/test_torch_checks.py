@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from codex_ml.utils import torch_checks
 from hardening_helpers import TESTS_DIR, fake_torch_site, run_python
 
@@ -43,10 +42,10 @@ def test_stub_fixture_is_reported_and_exits_non_zero(tmp_path):
     ("source", "state", "words"),
     [
         ("__version__ = '2.5.0'\n", "incomplete", "torch.nn fails to import"),
-        ("__version__ = '2.5.0'\nimport types, sys\nnn = sys.modules['torch.nn'] = types.ModuleType('torch.nn')\n"
-         "utils = sys.modules['torch.utils'] = types.ModuleType('torch.utils')\n"
-         "utils.data = sys.modules['torch.utils.data'] = types.ModuleType('torch.utils.data')\n"
-         "def tensor(*a): pass\n",
+        (("__version__ = '2.5.0'\nimport types, sys\nnn = sys.modules['torch.nn'] = types.ModuleType('torch.nn')\n"
+          "utils = sys.modules['torch.utils'] = types.ModuleType('torch.utils')\n"
+          "utils.data = sys.modules['torch.utils.data'] = types.ModuleType('torch.utils.data')\n"
+          "def tensor(*a): pass\n"),
          "incomplete", "torch.utils.data.Dataset is missing"),
         ("raise ImportError('libtorch_cpu.so: cannot open shared object file')\n", "broken", "libtorch_cpu.so"),
         ("x = 1\n", "stub", "has no __version__"),

@@ -15,7 +15,7 @@ def test_json_prints_one_document_and_nothing_else(tmp_path, command, written):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)  # fails on any other line on stdout
     run_dir = only_run_dir(tmp_path)
-    assert document["run_dir"] == str(run_dir)
+    assert document["output_dir"] == str(run_dir)
     on_disk = read_json(run_dir / written)
     assert document["scores" if command == "evaluate" else "evaluation"] == on_disk[
         "scores" if command == "evaluate" else "evaluation"]

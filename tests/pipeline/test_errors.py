@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pipeline_helpers import ENTRY_POINTS, cli_env, run_cli
 
 GUIDE_GPT2 = ["train", "-cn", "config", "model=offline/gpt2", "tokenizer=offline/gpt2", "data=offline/tiny_corpus",

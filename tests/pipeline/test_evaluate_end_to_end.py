@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from pipeline_helpers import ENTRY_POINTS, cli_env, only_run_dir, read_json, read_jsonl, run_cli
 
 

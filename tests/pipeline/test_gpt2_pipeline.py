@@ -3,12 +3,11 @@ scores candidates by log-likelihood, and provenance hashes the weights. Skipped 
 from __future__ import annotations
 
 import pytest
-
 from guards import require
 
 require("transformers")
 
-from pipeline_helpers import cli_env, only_run_dir, read_json, read_jsonl, run_cli  # noqa: E402
+from pipeline_helpers import cli_env, only_run_dir, read_json, read_jsonl, run_cli
 
 TEXTS = ["hello world", "offline first", "fixtures are tiny", "catalogue ready", "tiny offline model"] * 40
 

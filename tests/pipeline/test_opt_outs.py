@@ -4,9 +4,7 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from pipeline_helpers import run_cli
-
 
 
 def _installed(module: str) -> bool:

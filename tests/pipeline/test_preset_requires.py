@@ -4,9 +4,8 @@ from __future__ import annotations
 from importlib import metadata
 
 import pytest
-
 from codex_ml.config import requirements
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 from pipeline_helpers import cli_env, run_cli
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 from codex_ml.config.searchpath import checked_entry, plugin_sources
 
 

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 import yaml
-
 from pipeline_helpers import ENTRY_POINTS, cli_env, only_run_dir, read_json, read_jsonl, run_cli
 
 DISTRIBUTIONS = {"codex-ml", "codex-ml-offline-models", "codex-ml-offline-data", "codex-ml-offline-metrics",
@@ -90,7 +89,9 @@ def test_catalogue_variable_overrides_its_file(tmp_path):
     result = run_cli(["train", "-q"], tmp_path, env=cli_env(CODEX_ML_TINY_CORPUS_PATH=str(corpus)))
     assert result.returncode == 0, result.stderr
     run = only_run_dir(tmp_path)
-    assert yaml.safe_load((run / "config.yaml").read_text())["dataset_loader"]["path"] == str(corpus)
+    assert yaml.safe_load((run / "config.yaml").read_text())["dataset_loader"]["path"] is None
+    read = {a["role"]: a["path"] for a in read_json(run / "provenance.json")["artefacts"]}
+    assert read["dataset_loader"] == str(corpus)  # the resolver found it through the variable
     rollouts = [line for line in read_jsonl(run / "metrics.jsonl") if line["phase"] == "rollout"]
     assert [r["completion"] for r in rollouts] == ["catalogue ready"]
 
@@ -106,7 +107,7 @@ def test_git_state_is_recorded_inside_a_repository(tmp_path):
     (tmp_path / "notes.txt").write_text("x\n")
     subprocess.run([*git, "add", "notes.txt"], cwd=tmp_path, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "init"], cwd=tmp_path, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=False).stdout.strip()
     (tmp_path / "notes.txt").write_text("changed\n")
     result = run_cli(["train", "-q"], tmp_path)
     assert result.returncode == 0, result.stderr

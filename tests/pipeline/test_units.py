@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
 from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
-from codex_ml.config.errors import ConfigError
-from codex_ml.errors import MalformedArtifactError
+from codex_ml.errors import ConfigError, MalformedArtifactError
 from codex_ml.formats.evalset import EvalSet
 from codex_ml.plugins.registries import metrics
 from codex_ml.runs.directory import RunDirectory, default_run_path
@@ -48,9 +46,15 @@ def test_bare_selection_replaces_a_chosen_group():
     assert set(composed.config["metrics"]) == {"weighted_accuracy", "accuracy", "exact_match"}
 
 
-def test_fragment_paths_follow_their_variable(monkeypatch, tmp_path):
+def test_fragments_leave_artefact_variables_to_the_resolver(monkeypatch, tmp_path):
+    from codex_ml.pipeline.components import plan
+
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"default": "noop"}')
     monkeypatch.setenv("CODEX_ML_SCRIPTED_AGENT_PATH", str(tmp_path))
-    assert compose_config("config", []).config["rl_agent"]["path"] == str(tmp_path)
+    node = compose_config("config", []).config["rl_agent"]
+    assert node["path"] is None  # no ${oc.env:...} copy of the variable in the fragment
+    assert plan("rl_agent", "rl_agents", node).artefact == policy
 
 
 def test_eval_set_format(tmp_path):

@@ -61,7 +61,7 @@ def fake_hub(monkeypatch, gpt2_dir):
 
 def test_fetch_pins_the_revision_and_writes_a_manifest(tmp_path, fake_hub, monkeypatch):
     from codex_ml.offline.models.fetch import PINS
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from guards import load_gpt2_model
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr("codex_ml.offline.models.fetch.check_reachable", lambda family: None)  # no network here

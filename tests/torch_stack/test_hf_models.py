@@ -48,7 +48,7 @@ def _copy(src, dst, **config_changes):
 
 
 def test_custom_code_is_never_run(gpt2_dir, tmp_path):
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from guards import load_gpt2_model
 
     bad = _copy(gpt2_dir, tmp_path / "gpt2", auto_map={"AutoModelForCausalLM": "evil.Model"})
     with pytest.raises(MalformedArtifactError, match="custom code"):
@@ -56,7 +56,7 @@ def test_custom_code_is_never_run(gpt2_dir, tmp_path):
 
 
 def test_family_mismatch_is_an_error(tinyllama_dir):
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from guards import load_gpt2_model
 
     with pytest.raises(MalformedArtifactError, match="not a gpt2 model"):
         load_gpt2_model(tinyllama_dir)
@@ -73,7 +73,7 @@ def test_minilm_round_trips_through_safetensors(tmp_path):
 
 def test_a_directory_that_differs_from_its_manifest_is_refused(gpt2_dir, tmp_path, monkeypatch):
     from codex_ml.errors import ArtifactModifiedError
-    from codex_ml.offline.models.hf import load_gpt2_model, load_gpt2_tokenizer
+    from guards import load_gpt2_model, load_gpt2_tokenizer
 
     copy = tmp_path / "gpt2"
     shutil.copytree(gpt2_dir, copy)

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from codex_ml.offline.models import weights
-from codex_ml.offline.models.hf import load_gpt2_model
+from guards import load_gpt2_model
 
 
 class _Payload:

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from codex_ml.errors import ResumeMismatchError
 from codex_ml.offline.data.lines import LineDataset
-from codex_ml.offline.training.checkpoint import ResumeMismatchError
-from codex_ml.offline.training.functional import load_functional_trainer
 from codex_ml.offline.training.torch_loop import accumulate_gradients
+from guards import load_functional_trainer
 
 SMALL = {"n_embd": 32, "n_layer": 1, "n_head": 2, "block_size": 32}
 BASE = {"block_size": 32, "batch_size": 4, "learning_rate": 3e-3, "log_interval": 5, "eval_fraction": 0.1}
@@ -122,7 +122,7 @@ def test_checkpoints_are_pruned_and_written_atomically(corpus, tmp_path):
 
 
 def test_final_gpt2_loads_in_plain_transformers(gpt2_dir, corpus, tmp_path):
-    from codex_ml.offline.models.hf import load_gpt2_model
+    from guards import load_gpt2_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     model = load_gpt2_model(gpt2_dir)
@@ -138,7 +138,7 @@ def test_final_gpt2_loads_in_plain_transformers(gpt2_dir, corpus, tmp_path):
 
 
 def test_tinyllama_trains(tinyllama_dir, corpus):
-    from codex_ml.offline.models.hf import load_tinyllama_model
+    from guards import load_tinyllama_model
 
     summary = load_functional_trainer(max_steps=3, **BASE).fit(load_tinyllama_model(tinyllama_dir), corpus)
     assert summary["trained"] and summary["steps"] == 3
@@ -146,7 +146,7 @@ def test_tinyllama_trains(tinyllama_dir, corpus):
 
 def test_tokenizer_larger_than_the_model_vocabulary_is_an_error(gpt2_dir, corpus):
     from codex_ml.errors import CodexMLError
-    from codex_ml.offline.models.hf import load_gpt2_tokenizer
+    from guards import load_gpt2_tokenizer
 
     model = minilm()
     tokenizer = load_gpt2_tokenizer(gpt2_dir)

@@ -1,15 +1,14 @@
-"""Exception types shared by the core and plugins.
+"""Every error a user can cause, in one module: the core's and the component distributions'.
 
-Every error a user can cause derives from :class:`CodexMLError`, so the CLI can print it as one line
-and exit non-zero instead of showing a traceback.
+Each derives from :class:`CodexMLError` (some also from the matching built-in, so ``except
+FileNotFoundError`` keeps working), so the CLI prints it as one line and exits with the code that
+:func:`exit_code` looks up in :data:`EXIT_CODES` instead of showing a traceback.
 """
 from __future__ import annotations
 
 
 class CodexMLError(Exception):
     """Base class for errors with a message meant for the user."""
-
-    exit_code = 1
 
 
 class UnknownComponentError(CodexMLError, LookupError):
@@ -51,3 +50,47 @@ class ArtifactModifiedError(CodexMLError):
 class UnsafeWeightsError(MalformedArtifactError):
     """Weights that could only be loaded by running a pickle we cannot prove harmless (a pickle holding more
     than tensors, or any pickle on a torch whose weights-only unpickler has known bypasses)."""
+
+
+class ConfigError(CodexMLError):
+    """A config could not be composed (bad overrides, unknown options, malformed fragments); the message
+    carries Hydra's reason and what is available."""
+
+
+class ComponentConfigError(CodexMLError):
+    """A component node in the config is missing or malformed."""
+
+
+class NetworkBlockedError(CodexMLError):
+    """A connection to a non-loopback host was attempted while offline mode was on.
+
+    Deliberately not an ``OSError``: libraries treat those as a flaky network and retry or fall back
+    silently, which is exactly what the guard exists to expose.
+    """
+
+
+class ResumeMismatchError(CodexMLError):
+    """The checkpoint was written by a run with a different configuration or different data."""
+
+
+class RunNotFoundError(CodexMLError, LookupError):
+    """``codex-ml runs``: the named run is not a run directory under the runs folder."""
+
+
+#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
+#: 2 like a usage error, so scripts can tell them from a failed run (1).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConfigError, 2),
+    (ComponentConfigError, 2),
+    (CodexMLError, 1),
+)
+#: Ctrl-C, as shells report it.
+INTERRUPTED = 130
+
+
+def exit_code(error: BaseException) -> int:
+    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1

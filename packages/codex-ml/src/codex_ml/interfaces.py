@@ -5,8 +5,9 @@ suites and the pipeline rely only on what is written here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -75,11 +76,3 @@ class RLAgent(Protocol):
 
     def load(self, path: str | Path) -> None: ...
 
-
-#: The Protocol each registry's components satisfy (derived from the kind declarations in codex_ml.kinds).
-def __getattr__(name: str) -> Any:
-    if name == "PROTOCOLS":
-        from codex_ml.kinds.declaration import DerivedView
-
-        return DerivedView(lambda kind: kind.protocol)
-    raise AttributeError(f"module 'codex_ml.interfaces' has no attribute {name!r}")

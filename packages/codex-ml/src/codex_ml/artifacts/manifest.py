@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
+from codex_ml import settings
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.artifacts.hashcache import HashCache, cached_sha256, sha256_file
 from codex_ml.artifacts.paths import check_relative
@@ -25,7 +27,7 @@ from codex_ml.errors import ArtifactModifiedError, MalformedArtifactError, PathE
 from codex_ml.io import atomic_write_json
 
 MANIFEST_NAME = "manifest.json"
-ALLOW_MODIFIED_VAR = "CODEX_ML_ALLOW_MODIFIED_ARTIFACTS"
+ALLOW_MODIFIED_VAR = settings.ALLOW_MODIFIED_ARTIFACTS
 SCHEMA_VERSION = 1
 
 OK, MODIFIED, MISSING, UNCHECKED = "ok", "modified", "missing", "unchecked"
@@ -219,7 +221,7 @@ def verify(
 
 def modified_allowed() -> bool:
     """``CODEX_ML_ALLOW_MODIFIED_ARTIFACTS=1``: the user accepts artefacts that differ from their manifest."""
-    return os.environ.get(ALLOW_MODIFIED_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+    return settings.flag(ALLOW_MODIFIED_VAR)
 
 
 def check_manifest(

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from codex_ml import settings
 from codex_ml.artifacts.paths import contained, escape_problem
 from codex_ml.artifacts.spec import KIND_DIRECTORIES, ArtifactSpec
 from codex_ml.errors import ArtifactNotFoundError, PathEscapeError
 
 #: Files or folders whose presence marks the project root when walking up from the working directory.
 ROOT_MARKERS = (".git", "pyproject.toml", "artifacts", "data")
-PROJECT_ROOT_VAR = "CODEX_ML_PROJECT_ROOT"
+PROJECT_ROOT_VAR = settings.PROJECT_ROOT
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,9 @@ def project_root(start: Path | None = None) -> Path:
 
     Falls back to ``start`` itself when no ancestor has a marker.
     """
-    explicit = os.environ.get(PROJECT_ROOT_VAR)
-    if explicit:
-        return Path(explicit).expanduser()
+    explicit = settings.directory(PROJECT_ROOT_VAR)
+    if explicit is not None:
+        return explicit
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):
@@ -97,10 +98,9 @@ def _plan(
     plan: list[tuple[str, Path | None, bool, Path | None]] = []
     if explicit is not None:
         plan.append(("argument", _explicit_path(spec, explicit, explicit_root), True, None))
-    value = os.environ.get(spec.env_var)
-    plan.append((f"${spec.env_var}", _complete(Path(value).expanduser(), spec, appended=spec.filename) if value else None, True, None))
-    kind_dir = os.environ.get(spec.dir_var)
-    kind_root = Path(kind_dir).expanduser() if kind_dir else None
+    value = settings.path(spec.env_var)
+    plan.append((f"${spec.env_var}", _complete(value, spec, appended=spec.filename) if value else None, True, None))
+    kind_root = settings.path(spec.dir_var)
     plan.append((f"${spec.dir_var}", kind_root / spec.relpath if kind_root else None, False, kind_root))
     root = project_root()
     plan.append(("project layout", root / spec.layout_path, False, root / KIND_DIRECTORIES[spec.dir_var]))

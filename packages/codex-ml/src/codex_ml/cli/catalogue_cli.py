@@ -6,7 +6,6 @@ The core ships ``list`` and ``verify``; installed distributions add commands tha
 from __future__ import annotations
 
 import click
-
 from codex_ml.cli.catalogue_status import list_command, verify_command
 
 

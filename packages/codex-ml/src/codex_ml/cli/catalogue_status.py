@@ -10,12 +10,16 @@ import json
 from pathlib import Path
 
 import click
-
-from codex_ml.artifacts.catalogue import (
-    INVALID, MISSING, MODIFIED, EntryStatus, catalogue_specs, entry_status,
-)
 from codex_ml.artifacts.hashcache import HashCache
 from codex_ml.artifacts.manifest import MANIFEST_NAME, verify
+from codex_ml.plugins.catalogue import (
+    INVALID,
+    MISSING,
+    MODIFIED,
+    EntryStatus,
+    catalogue_specs,
+    entry_status,
+)
 from codex_ml.plugins.spec import KINDS
 
 #: Version of the ``catalogue list --json`` document.

@@ -16,7 +16,7 @@ import click
 def doctor(output_dir: Path, as_json: bool, problems_only: bool) -> None:
     """Check torch, safe weight loading, offline flags, the output directory, plugins, every catalogue
     artefact, and whatever installed distributions check (e.g. their libraries' versions and caches)."""
-    from codex_ml.utils.doctor import ERROR, OK, run_checks
+    from codex_ml.doctor import ERROR, OK, run_checks
 
     findings = run_checks(output_dir)
     blocking = [f for f in findings if f.level == ERROR]

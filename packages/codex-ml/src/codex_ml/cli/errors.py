@@ -4,19 +4,18 @@
 """
 from __future__ import annotations
 
-import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
+from codex_ml import settings
+from codex_ml.errors import INTERRUPTED, CodexMLError, exit_code
 
-from codex_ml.errors import CodexMLError
-
-DEBUG_VAR = "CODEX_ML_DEBUG"
+DEBUG_VAR = settings.DEBUG
 
 
 def wants_traceback(args: Sequence[str]) -> bool:
-    return "--traceback" in args or os.environ.get(DEBUG_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+    return "--traceback" in args or settings.flag(DEBUG_VAR)
 
 
 def run(command: click.Command, args: Sequence[str] | None = None, prog_name: str | None = None) -> None:
@@ -34,19 +33,19 @@ def run(command: click.Command, args: Sequence[str] | None = None, prog_name: st
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except CodexMLError as exc:
         if debug:
             raise
         click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_code(exc))
     except (FileNotFoundError, ValueError, ImportError, KeyError, OSError) as exc:
         if debug:
             raise
         click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - last resort: still one line unless asked
+        sys.exit(exit_code(exc))
+    except Exception as exc:
         if debug:
             raise
         click.echo(f"error: unexpected {type(exc).__name__}: {exc} (rerun with --traceback for details)", err=True)
-        sys.exit(1)
+        sys.exit(exit_code(exc))

@@ -29,9 +29,9 @@ def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet
     components = results.get("components") or {}
     click.echo(f"ran: evaluate -cn {results['config_name']} (model {components.get('model', '?')}) "
                f"in {results.get('time_taken_seconds', 0):.1f} s")
-    click.echo(f"run directory: {results['run_dir']}")
+    click.echo(f"run directory: {results['output_dir']}")
     click.echo(f"{results['n_samples']} samples by {results['method']}, {results['n_correct']} exactly right")
     for key, score in results["scores"].items():
         value = "n/a" if score["value"] is None else f"{score['value']:.4f}"
         click.echo(f"  {key:<20} {value}  ({score['metric']})")
-    click.echo(f"inspect: codex-ml runs show {results['run_dir']}")
+    click.echo(f"inspect: codex-ml runs show {results['output_dir']}")

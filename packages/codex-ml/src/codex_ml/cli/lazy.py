@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-
 from codex_ml.plugins.spec import load_target
 
 
@@ -22,7 +21,7 @@ class LazyCommand(click.Command):
     ``help`` is the one line ``--help`` of the parent shows without importing anything.
     """
 
-    def __init__(self, name: str, target: str, help: str) -> None:  # noqa: A002 - Click's own word
+    def __init__(self, name: str, target: str, help: str) -> None:
         super().__init__(name, help=help, short_help=help, add_help_option=False)
         self.target = target
         self._command: click.Command | None = None

@@ -4,10 +4,10 @@ free of torch, transformers and hydra."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import click
-
 from codex_ml.cli.errors import run
 from codex_ml.errors import PluginLoadError
 from codex_ml.plugins.spec import load_target
@@ -112,7 +112,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     if not value or ctx.resilient_parsing:
         return
     from codex_ml.plugins.hookspecs import API_VERSION
-    from codex_ml.versions import installed_distributions
+    from codex_ml.plugins.versions import installed_distributions
 
     for index, (name, version) in enumerate(installed_distributions()):
         click.echo(f"{name} {version}" + (f" (hook API {API_VERSION})" if index == 0 else ""))

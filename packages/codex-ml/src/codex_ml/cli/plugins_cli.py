@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import click
-
-from codex_ml.plugins.manager import PluginHost, get_listing_host
+from codex_ml.plugins.cache import get_listing_host
+from codex_ml.plugins.manager import PluginHost
 from codex_ml.plugins.spec import KINDS, ComponentSpec, normalise_kind
-from codex_ml.versions import CORE_DISTRIBUTION, core_version
+from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
 
 #: Version of the ``plugins list --json`` document; bumped on any incompatible change.
 LIST_SCHEMA_VERSION = 1

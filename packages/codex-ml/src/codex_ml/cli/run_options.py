@@ -7,8 +7,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
-from typing import Any, Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import click
 
@@ -52,9 +52,8 @@ def emit_json(document: Any) -> None:
 
 def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):
     """Turn on the network guard, then compose, importing hydra only now."""
-    from codex_ml.utils.netguard import install_network_guard
-
     from codex_ml.config.compose import compose_config
+    from codex_ml.utils.netguard import install_network_guard
 
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 

@@ -1,7 +1,7 @@
 """Plain-text tables for listing commands."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

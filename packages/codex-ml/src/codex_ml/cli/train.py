@@ -35,7 +35,7 @@ def _report(summary: dict) -> None:
     components = summary.get("components") or {}
     click.echo(f"ran: train -cn {summary['config_name']} (model {components.get('model', '?')}, "
                f"trainer {components.get('training', '?')}) in {summary.get('time_taken_seconds', 0):.1f} s")
-    click.echo(f"run directory: {summary['run_dir']}")
+    click.echo(f"run directory: {summary['output_dir']}")
     if summary.get("trained"):
         loss = f", held-out loss {training['eval_loss']:.4f}" if isinstance(training.get("eval_loss"), (int, float)) else ""
         click.echo(f"trained: {training.get('steps', '?')} steps{loss}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 
 #: The group whose options accumulate instead of replacing each other.
 MULTI_GROUP = "metrics"

@@ -11,8 +11,9 @@ from typing import Any
 
 from codex_ml.config import requirements
 from codex_ml.config.arguments import Selection, split_arguments
-from codex_ml.config.errors import ConfigError
+from codex_ml.config.hydra_call import compose_raw, main_source
 from codex_ml.config.searchpath import ConfigSource, all_sources
+from codex_ml.errors import ConfigError
 
 DEFAULT_CONFIG = "config"
 
@@ -34,48 +35,6 @@ class Composed:
         return yaml.safe_dump(self.config, sort_keys=False, default_flow_style=False)
 
 
-def _searchpath_override(sources: list[ConfigSource], user_entries: list[str]) -> str:
-    urls = [*user_entries, *(s.url for s in sources)]
-    quoted = ",".join("'" + url.replace("'", "\\'") + "'" for url in urls)
-    return f"hydra.searchpath=[{quoted}]"
-
-
-def split_user_searchpath(overrides: list[str]) -> tuple[list[str], list[str]]:
-    """Take a user's ``hydra.searchpath=[...]`` out of the overrides so it extends, not replaces, the
-    installed distributions' paths. Returns (other overrides, the user's entries)."""
-    kept: list[str] = []
-    entries: list[str] = []
-    for override in overrides:
-        key, sep, value = override.partition("=")
-        if sep and key.lstrip("+~") == "hydra.searchpath":
-            entries += [item.strip().strip("'\"") for item in value.strip().strip("[]").split(",") if item.strip()]
-        else:
-            kept.append(override)
-    return kept, entries
-
-
-def _compose_raw(config_name: str, overrides: list[str], sources: list[ConfigSource]):
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    main = _main_source(config_name, sources)
-    rest = [s for s in sources if s is not main]
-    overrides, user_entries = split_user_searchpath(overrides)
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(main.directory), version_base="1.3", job_name="codex-ml"):
-        return compose(config_name=config_name, overrides=[*overrides, _searchpath_override(rest, user_entries)],
-                       return_hydra_config=True)
-
-
-def _main_source(config_name: str, sources: list[ConfigSource]) -> ConfigSource:
-    """The first source holding the primary config: Hydra finds primaries only in the main directory."""
-    for source in sources:
-        directory = source.directory
-        if directory is not None and (directory / f"{config_name}.yaml").is_file():
-            return source
-    return next(s for s in sources if s.provider == "codex-ml")
-
-
 PACKAGE_DIRECTIVE = "# @package _global_"
 
 
@@ -85,7 +44,7 @@ def check_primary_package(config_name: str, sources: list[ConfigSource]) -> None
     on some unrelated interpolation. Top-level primaries need nothing. Say so before composing."""
     if "/" not in config_name:
         return
-    directory = _main_source(config_name, sources).directory
+    directory = main_source(config_name, sources).directory
     path = directory / f"{config_name}.yaml" if directory is not None else None
     if path is None or not path.is_file():
         return  # Hydra's own "cannot find primary config" message follows, with the available ones
@@ -105,8 +64,8 @@ def _compose_checked(config_name: str, overrides: list[str], sources: list[Confi
     from codex_ml.config import messages
 
     try:
-        return _compose_raw(config_name, overrides, sources)
-    except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf failure becomes a ConfigError
+        return compose_raw(config_name, overrides, sources)
+    except Exception as exc:
         raise ConfigError(messages.explain(exc, config_name, overrides, sources)) from exc
 
 
@@ -122,7 +81,7 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     config_name = (config_name or DEFAULT_CONFIG).removesuffix(".yaml")
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
-    main_dir = _main_source(config_name, sources).directory
+    main_dir = main_source(config_name, sources).directory
     requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
     check_primary_package(config_name, sources)
     if selections:
@@ -159,4 +118,4 @@ def _where(exc: BaseException) -> str:
     return f"'{key}'" if key else "an interpolation"
 
 
-__all__ = ["Composed", "DEFAULT_CONFIG", "Selection", "compose_config"]
+__all__ = ["DEFAULT_CONFIG", "Composed", "Selection", "compose_config"]

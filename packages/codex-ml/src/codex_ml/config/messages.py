@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from codex_ml import kinds
+from codex_ml.config.hydra_call import compose_raw
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
 from codex_ml.config.suggest import did_you_mean
 
@@ -55,8 +56,8 @@ def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSo
         return "\n".join([
             reason + _suggestion(option, group_options(group, sources)),
             f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources)),
-            f"No installed distribution ships '{missing}': install the one that does (a preset names them under "
-            f"'requires'), or check that its plugin loaded (`codex-ml plugins list`).",
+            (f"No installed distribution ships '{missing}': install the one that does (a preset names them under "
+             f"'requires'), or check that its plugin loaded (`codex-ml plugins list`)."),
         ])
     primaries = primary_configs(sources, config_groups())
     return "\n".join([reason + _suggestion(config_name, primaries), "Available configs for -cn (config, distribution):",
@@ -81,16 +82,14 @@ def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources
 def _keys_at(parent: str, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> list[str] | None:
     from omegaconf import OmegaConf
 
-    from codex_ml.config.compose import _compose_raw
-
     try:
-        cfg = _compose_raw(config_name, overrides, sources)
+        cfg = compose_raw(config_name, overrides, sources)
         node = OmegaConf.select(cfg, parent) if parent else cfg
     except Exception:  # noqa: BLE001 - only a hint; the main message stands on its own
         return None
     if not OmegaConf.is_dict(node):
         return None
-    return sorted(k for k in node.keys() if k != "hydra")
+    return sorted(k for k in node if k != "hydra")
 
 
 def explain(exc: BaseException, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> str:

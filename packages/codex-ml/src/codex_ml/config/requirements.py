@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 
 KEY = "requires"
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[\s*([A-Za-z0-9._-]+)\s*\])?\s*$")

@@ -7,10 +7,12 @@ top-level entries of the main directory.
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Union
 
 CORE_CONF = Path(__file__).resolve().parent / "conf"
 CORE_SOURCE = "codex-ml"
@@ -53,7 +55,7 @@ def checked_entry(provider: str, value: object) -> str | None:
     Anything but a str, an ``os.PathLike`` or None is refused (a list used to be turned into the string
     ``"['a', 'b']"`` and silently searched as a directory of that name); so is a directory that does not exist.
     """
-    from codex_ml.config.errors import ConfigError
+    from codex_ml.errors import ConfigError
 
     if value is None or value == "":
         return None
@@ -75,8 +77,9 @@ def checked_entry(provider: str, value: object) -> str | None:
 def plugin_sources() -> list[ConfigSource]:
     """Search-path entries from every loaded plugin implementing ``config_searchpath``, in load order.
 
-    A plugin whose hook raises is skipped (discovery already isolates plugins that fail to load); one that
-    returns the wrong type or a missing directory is an error naming it (see :func:`checked_entry`).
+    A plugin whose hook raises is skipped with a warning naming it (discovery already isolates plugins that
+    fail to load); one that returns the wrong type or a missing directory is an error naming it (see
+    :func:`checked_entry`).
     """
     from codex_ml.plugins.manager import get_host
 
@@ -85,7 +88,9 @@ def plugin_sources() -> list[ConfigSource]:
     for impl in host.pm.hook.config_searchpath.get_hookimpls():  # registration order
         try:
             value = impl.function()
-        except Exception:  # noqa: BLE001 - a broken hook must not block composition
+        except Exception as exc:  # noqa: BLE001 - a broken hook must not block composition
+            warnings.warn(f"{impl.plugin_name}: config_searchpath raised {type(exc).__name__}: {exc}; "
+                          "its config fragments are not on the search path", stacklevel=2)
             continue
         provider = impl.plugin_name.partition(":")[0]
         url = checked_entry(provider, value)

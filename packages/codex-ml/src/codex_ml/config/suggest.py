@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 
 from codex_ml.config.arguments import Selection
-from codex_ml.config.errors import ConfigError
+from codex_ml.errors import ConfigError
 from codex_ml.config.searchpath import ConfigSource, group_options
 
 #: Folders of the core's conf directory that hold primary configs (``-cn offline/catalogue``), not options.

@@ -7,9 +7,10 @@ other key is kept as metadata. A bad line is reported with its file and line num
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from codex_ml.artifacts.files import read_text
 from codex_ml.errors import MalformedArtifactError
@@ -23,7 +24,7 @@ class EvalSample:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], where: str) -> "EvalSample":
+    def from_mapping(cls, data: Mapping[str, Any], where: str) -> EvalSample:
         for key in ("prompt", "target"):
             if key not in data:
                 raise MalformedArtifactError(f"{where}: missing required key {key!r} (each sample needs prompt and target)")
@@ -44,7 +45,7 @@ class EvalSet:
         self.source = source
 
     @classmethod
-    def from_file(cls, path: Path) -> "EvalSet":
+    def from_file(cls, path: Path) -> EvalSet:
         samples = []
         for number, line in enumerate(read_text(path).splitlines(), 1):
             if not line.strip():

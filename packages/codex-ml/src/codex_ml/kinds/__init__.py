@@ -14,9 +14,9 @@ and name it in ``BUILTIN`` below. Tests and experiments can :func:`declare` a ki
 from __future__ import annotations
 
 import importlib
-from typing import Iterator
+from collections.abc import Iterator
 
-from codex_ml.kinds.declaration import Example, Kind
+from codex_ml.kinds.declaration import DerivedView, Example, Kind
 
 #: The core's kinds, in display order (modules of this package).
 BUILTIN = ("tokenizers", "models", "datasets", "metrics", "trainers", "reward_models", "rl_agents")
@@ -58,4 +58,8 @@ def names() -> Iterator[str]:
 for _module in BUILTIN:
     declare(importlib.import_module(f"{__name__}.{_module}").KIND)
 
-__all__ = ["BUILTIN", "Example", "Kind", "all_kinds", "declare", "get", "names", "undeclare"]
+#: The Protocol each registry's components satisfy, derived from the declarations (kinds sit above
+#: codex_ml.interfaces, which holds the Protocols themselves).
+PROTOCOLS = DerivedView(lambda kind: kind.protocol)
+
+__all__ = ["BUILTIN", "PROTOCOLS", "Example", "Kind", "all_kinds", "declare", "get", "names", "undeclare"]

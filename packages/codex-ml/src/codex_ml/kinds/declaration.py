@@ -1,9 +1,9 @@
 """The shape of a kind declaration and the live read-only views other modules derive from it."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 V = TypeVar("V")
 

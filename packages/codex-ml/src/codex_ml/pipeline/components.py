@@ -15,23 +15,17 @@ A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <
 from __future__ import annotations
 
 import inspect
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.artifacts.resolver import resolve
-from codex_ml.errors import CodexMLError, UnknownComponentError
+from codex_ml.errors import ComponentConfigError, UnknownComponentError
 from codex_ml.plugins.registries import REGISTRIES
 from codex_ml.plugins.spec import KINDS, ComponentSpec
 
 RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs", "provider")
-
-
-class ComponentConfigError(CodexMLError):
-    """A component node in the config is missing or malformed (a config problem: exit 2)."""
-
-    exit_code = 2
 
 
 @dataclass
@@ -92,8 +86,7 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
     path_setting = node.get("name_or_path") or node.get("path")
     artefact = None
     if spec.artifact is not None:
-        explicit = None if path_setting is None or str(path_setting) == os.environ.get(spec.artifact.env_var) else path_setting
-        artefact = resolve(spec.name, spec.artifact, explicit)
+        artefact = resolve(spec.name, spec.artifact, path_setting)
     return Planned(role, kind, spec, artefact, str(path_setting) if path_setting is not None else None, kwargs)
 
 

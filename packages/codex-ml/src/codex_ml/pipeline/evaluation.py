@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.pipeline.components import ComponentConfigError
+from codex_ml.errors import ComponentConfigError
 from codex_ml.pipeline.session import Session, evaluation_requests
+from codex_ml.runs.directory import deprecated_names
 
 
 def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
@@ -34,7 +35,8 @@ def _evaluate(session: Session, composed: Composed, quiet: bool) -> dict[str, An
     results = {
         "command": "evaluate",
         "config_name": composed.config_name,
-        "run_dir": str(session.run.path),
+        "output_dir": str(session.run.path),
+        **deprecated_names(session.run.path),
         "components": session.components(),
         "method": result["method"],
         "n_samples": result["n_samples"],

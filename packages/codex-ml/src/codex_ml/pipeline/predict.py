@@ -6,7 +6,8 @@ as lm-evaluation-harness does for multiple choice; any other model answers with 
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def scoring_method(model: Any) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from codex_ml.formats.evalset import EvalSample
 from codex_ml.pipeline.predict import predict, scoring_method

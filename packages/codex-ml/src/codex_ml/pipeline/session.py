@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.pipeline.components import Planned, build, plan_all
 from codex_ml.formats.evalset import as_samples
+from codex_ml.pipeline.components import Planned, build, plan_all
 from codex_ml.pipeline.scoring import score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
@@ -72,7 +72,7 @@ class Session:
 
     @classmethod
     def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
-             extra: dict[str, dict[str, Any]] | None = None) -> "Session":
+             extra: dict[str, dict[str, Any]] | None = None) -> Session:
         """Plan and build every component, then create the run directory.
 
         Nothing is written until every artefact is found and every component has loaded, so a missing

@@ -13,6 +13,7 @@ from codex_ml.config.compose import Composed
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
+from codex_ml.runs.directory import deprecated_names
 
 
 def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
-    log = lambda record: session.run.log({"phase": "train", **dict(record)})  # noqa: E731
+    log = lambda record: session.run.log({"phase": "train", **dict(record)})
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
 
     rollout_cfg = config.get("rollout") or {}
@@ -72,7 +73,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     summary = {
         "command": "train",
         "config_name": composed.config_name,
-        "run_dir": str(session.run.path),
+        "output_dir": str(session.run.path),
+        **deprecated_names(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
         "training": fit_summary,

@@ -23,23 +23,25 @@ import json
 import os
 import sys
 import zlib
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
+from codex_ml import settings
 from codex_ml.artifacts.spec import ArtifactSpec
-from codex_ml.plugins.manager import PluginRecord
+from codex_ml.plugins.manager import STRICT_VAR, PluginHost, PluginRecord, disabled_set, raise_if_failed
 from codex_ml.plugins.spec import ComponentSpec
 from codex_ml.utils.cache_dir import cache_root
 
-CACHE_VAR = "CODEX_ML_PLUGIN_CACHE"
+CACHE_VAR = settings.PLUGIN_CACHE
 FORMAT = 2
 #: Cache files kept (one per environment and disable list); older ones are removed on write.
 MAX_ENTRIES = 64
 
 
 def enabled() -> bool:
-    return os.environ.get(CACHE_VAR, "1").strip().lower() not in {"0", "false", "no", "off"}
+    return not settings.is_false(settings.raw(CACHE_VAR))
 
 
 def cache_dir() -> Path:
@@ -157,3 +159,25 @@ def prune(keep: int) -> None:
             stale.unlink()
         except OSError:
             pass
+
+
+def get_listing_host(refresh: bool = False) -> PluginHost:
+    """Discovery results for listing commands, from the cache when the environment is unchanged.
+
+    Runs use :func:`get_host`, which always imports the plugins.
+    """
+    disabled = disabled_set()
+    key = environment_key(disabled)
+    document = None if refresh else load(key)
+    if document is None:
+        host = PluginHost()
+        host.load_entry_points(disabled=disabled)
+        store(key, host.plugins, host.watched_files)
+        return host
+    host = PluginHost()
+    strict = settings.flag(STRICT_VAR)
+    for record in records(document):
+        host.add_record(record)
+        if strict:
+            raise_if_failed(record)
+    return host

@@ -15,10 +15,10 @@ are defined by hand below.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pluggy
-
 from codex_ml import kinds
 from codex_ml.kinds.declaration import DerivedView, Kind
 
@@ -94,7 +94,7 @@ def register_doctor_checks(register: Register) -> None:
     """Register checks ``codex-ml doctor`` runs: ``register(check)``.
 
     ``check`` is a callable taking no arguments (or ``"module:attr"`` naming one, imported when doctor
-    runs) that returns a list of :class:`codex_ml.utils.doctor.Finding`. An exception inside a check
+    runs) that returns a list of :class:`codex_ml.doctor.Finding`. An exception inside a check
     becomes one ``error`` finding naming the plugin; the other checks still run.
     """
 

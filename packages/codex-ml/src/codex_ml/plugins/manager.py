@@ -7,29 +7,25 @@ import, fails validation or raises inside a hook is recorded as ``failed`` and t
 """
 from __future__ import annotations
 
-import os
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Iterable
+from typing import Any
 
 import pluggy
-
+from codex_ml import settings
 from codex_ml.errors import ComponentConflictError, PluginLoadError, UnknownComponentError
 from codex_ml.plugins import hookspecs
 from codex_ml.plugins.spec import IN_PROCESS, KINDS, ComponentSpec, _Registration
 
-STRICT_VAR = "CODEX_ML_STRICT_PLUGINS"
-DISABLE_VAR = "CODEX_ML_DISABLE_PLUGINS"
+STRICT_VAR = settings.STRICT_PLUGINS
+DISABLE_VAR = settings.DISABLE_PLUGINS
 
 
 def _canonical(name: str) -> str:
     return name.strip().lower().replace("_", "-").replace(".", "-")
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass
@@ -71,7 +67,7 @@ class PluginHost:
         strict: bool | None = None,
         disabled: Iterable[str] | None = None,
     ) -> None:
-        strict = _truthy(os.environ.get(STRICT_VAR)) if strict is None else strict
+        strict = settings.flag(STRICT_VAR) if strict is None else strict
         disabled_names = disabled_set(disabled)
         if entry_points is None:
             entry_points = metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
@@ -241,7 +237,7 @@ def api_incompatibility(meta: Any) -> str | None:
     """
     if meta is None:
         return None
-    from codex_ml.versions import CORE_DISTRIBUTION, core_version
+    from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
 
     from codex_ml.plugins.requirement import requirement_verdict
 
@@ -278,7 +274,7 @@ def lookup_location(ep: metadata.EntryPoint) -> str | None:
 def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:
     """Canonical names from ``disabled`` or, when None, from ``CODEX_ML_DISABLE_PLUGINS``."""
     if disabled is None:
-        disabled = (os.environ.get(DISABLE_VAR) or "").split(",")
+        disabled = settings.names(DISABLE_VAR)
     return {_canonical(n) for n in disabled if n.strip()}
 
 
@@ -309,30 +305,6 @@ def get_host() -> PluginHost:
         host.load_entry_points()
         _HOST = host
     return _HOST
-
-
-def get_listing_host(refresh: bool = False) -> PluginHost:
-    """Discovery results for listing commands, from the cache when the environment is unchanged.
-
-    Runs use :func:`get_host`, which always imports the plugins.
-    """
-    from codex_ml.plugins import cache
-
-    disabled = disabled_set()
-    key = cache.environment_key(disabled)
-    document = None if refresh else cache.load(key)
-    if document is None:
-        host = PluginHost()
-        host.load_entry_points(disabled=disabled)
-        cache.store(key, host.plugins, host.watched_files)
-        return host
-    host = PluginHost()
-    strict = _truthy(os.environ.get(STRICT_VAR))
-    for record in cache.records(document):
-        host.add_record(record)
-        if strict:
-            raise_if_failed(record)
-    return host
 
 
 def reset_host(host: PluginHost | None = None) -> None:

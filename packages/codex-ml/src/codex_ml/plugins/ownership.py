@@ -10,10 +10,11 @@
 """
 from __future__ import annotations
 
-import os
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
-PROVIDERS_VAR = "CODEX_ML_PROVIDERS"
+from codex_ml import settings
+
+PROVIDERS_VAR = settings.PROVIDERS
 RESERVED_NAMESPACE = "offline"
 PROJECT_DISTRIBUTION = "codex-ml"
 #: Distributions named ``codex-ml-<namespace>-...`` own ``<namespace>:``.
@@ -48,7 +49,7 @@ def providers_from_environment(environ: Mapping[str, str] | None = None) -> dict
     """``{name: distribution}`` from ``CODEX_ML_PROVIDERS`` (malformed items are an error, not ignored)."""
     from codex_ml.errors import CodexMLError
 
-    text = (os.environ if environ is None else environ).get(PROVIDERS_VAR, "")
+    text = settings.raw(PROVIDERS_VAR, environ)
     chosen: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, distribution = item.rpartition("=")

@@ -7,8 +7,8 @@ Discovery runs on first use, not at import.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.kinds.declaration import DerivedView
@@ -49,8 +49,9 @@ class Registry:
         return self.get(name).load()
 
     def resolve_and_instantiate(self, name: str, /, **kwargs: Any) -> Any:
-        """Build component ``name``; keyword arguments go to its factory."""
-        return self.load(name)(**kwargs)
+        """Build component ``name``; its artefact is resolved (``path`` starts the search), the rest of the
+        keyword arguments go to its factory."""
+        return self.get(name).instantiate(**kwargs)
 
     def register(
         self,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.errors import MissingDependencyError
@@ -97,6 +99,18 @@ class ComponentSpec:
         if not isinstance(self.target, str):
             return self.target
         return load_target(self.target)
+
+    def instantiate(self, path: str | os.PathLike[str] | None = None, **kwargs: Any) -> Any:
+        """Build the component. The core resolves its artefact here, once, and the factory receives the
+        resolved location as ``path`` (``path`` given here is the explicit location the search starts with)."""
+        factory = self.load()
+        if self.artifact is not None:
+            from codex_ml.artifacts.resolver import resolve
+
+            kwargs["path"] = resolve(self.name, self.artifact, path)
+        elif path is not None:
+            kwargs["path"] = path
+        return factory(**kwargs)
 
 
 def load_target(target: str) -> Any:

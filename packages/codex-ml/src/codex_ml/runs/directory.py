@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from codex_ml.io import atomic_write_json, atomic_write_text
 
 RUNS_DIR = "runs"
+#: Earlier spellings of ``output_dir`` in summary.json and results.json, kept until 0.2 for scripts that read them.
+DEPRECATED_FIELDS = {"run_dir": "output_dir"}
+
+
+def deprecated_names(path: Path) -> dict[str, Any]:
+    """The old field names with the run's ``output_dir``, and a note saying what replaces them."""
+    return {**{old: str(path) for old in DEPRECATED_FIELDS},
+            "deprecated_fields": {old: f"renamed {new}; {old} will be removed in codex-ml 0.2"
+                                  for old, new in DEPRECATED_FIELDS.items()}}
 FLUSH_SECONDS = 1.0
 
 

@@ -11,12 +11,13 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from codex_ml.artifacts.hashcache import HashCache, sha256_file
-from codex_ml.versions import installed_distributions
+from codex_ml.plugins.versions import installed_distributions
 
 OPTIONAL_LIBRARIES = ("torch", "transformers", "tokenizers", "safetensors", "numpy")
 
@@ -39,7 +40,7 @@ class ArtefactRecord:
 
     @classmethod
     def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None, *,
-               quiet: bool = True) -> "ArtefactRecord":
+               quiet: bool = True) -> ArtefactRecord:
         """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's.
         With ``quiet=False`` a terminal shows a byte-count bar (multi-GB weights take a while the first time)."""
         from codex_ml.pipeline.progress import bar
@@ -64,11 +65,11 @@ def git_state(directory: Path | None = None) -> dict[str, Any] | None:
     """``{"commit", "dirty"}`` when ``directory`` (default: cwd) is inside a git work tree, else None."""
     where = str(directory or Path.cwd())
     try:
-        commit = subprocess.run(["git", "-C", where, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(["git", "-C", where, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False)
         if commit.returncode != 0:
             return None
         status = subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=30)
+                                capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip()) if status.returncode == 0 else None}

@@ -9,15 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import CodexMLError, RunNotFoundError
 from codex_ml.runs.directory import RUNS_DIR
 
 #: Files that only a run directory holds; a folder with none of them is not a run.
 RUN_MARKERS = ("overrides.json", "summary.json", "results.json", "failed.json")
-
-
-class RunNotFoundError(CodexMLError, LookupError):
-    """The named run is not a run directory."""
 
 
 def runs_root(base: Path | None = None) -> Path:

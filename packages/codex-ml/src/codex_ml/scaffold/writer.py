@@ -7,8 +7,8 @@ from pathlib import Path
 
 from codex_ml import kinds
 from codex_ml.plugins.spec import normalise_kind
+from codex_ml.plugins.versions import core_version
 from codex_ml.scaffold.template import example_for
-from codex_ml.versions import core_version
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 

@@ -29,7 +29,7 @@ _EXPORTS = {
     "temporary_plugin": "host",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = tuple(sorted(_EXPORTS))
 
 
 def __getattr__(name: str) -> Any:

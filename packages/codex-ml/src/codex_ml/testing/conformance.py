@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from codex_ml import kinds
-from codex_ml.interfaces import PROTOCOLS
+from codex_ml.kinds import PROTOCOLS
 from codex_ml.plugins.registries import REGISTRIES
 
 

@@ -5,9 +5,9 @@ import contextlib
 import importlib.util
 import itertools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
 
 from codex_ml.plugins import manager
 from codex_ml.plugins.manager import PluginHost, PluginRecord
@@ -47,7 +47,7 @@ def register_plugin(host: PluginHost, plugin: object, *, distribution: str = "te
     name = name or getattr(plugin, "__name__", None) or f"plugin-{next(_counter)}"
     record = PluginRecord(name, distribution, version, f"<in-memory {name}>")
     host.plugins.append(record)
-    host._load_one(_InMemoryEntryPoint(name, plugin), record)  # noqa: SLF001 - the same path as discovery
+    host._load_one(_InMemoryEntryPoint(name, plugin), record)
     return record
 
 

@@ -1,7 +1,8 @@
 """The pytest plugin (entry point ``pytest11``): fixtures for testing codex-ml plugins."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def codex_ml_plugin_under_test(request: pytest.FixtureRequest) -> Iterator[str |
 
 
 @pytest.fixture
-def codex_plugin_host() -> Iterator["PluginHost"]:
+def codex_plugin_host() -> Iterator[PluginHost]:
     """A plugin host with discovery blocked, used by the registries for this test."""
     from codex_ml.testing.host import isolated_host
 
@@ -48,7 +49,7 @@ def codex_plugin_host() -> Iterator["PluginHost"]:
 
 
 @pytest.fixture
-def register_codex_plugin(codex_plugin_host: "PluginHost") -> Callable[..., Any]:
+def register_codex_plugin(codex_plugin_host: PluginHost) -> Callable[..., Any]:
     """``register_codex_plugin(plugin, distribution="...")`` loads an in-memory plugin into the isolated host."""
     from codex_ml.testing.host import register_plugin
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-CACHE_DIR_VAR = "CODEX_ML_CACHE_DIR"
+from codex_ml import settings
+
+CACHE_DIR_VAR = settings.CACHE_DIR
 
 
 def cache_root() -> Path:
     """``$CODEX_ML_CACHE_DIR``, else ``$XDG_CACHE_HOME/codex-ml``, else ``~/.cache/codex-ml``."""
-    explicit = os.environ.get(CACHE_DIR_VAR)
-    if explicit:
-        return Path(explicit).expanduser()
+    explicit = settings.directory(CACHE_DIR_VAR)
+    if explicit is not None:
+        return explicit
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path("~/.cache").expanduser()) / "codex-ml"

@@ -15,17 +15,8 @@ import socket
 import sys
 from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import NetworkBlockedError
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, network_allowed
-
-
-class NetworkBlockedError(CodexMLError):
-    """A connection to a non-loopback host was attempted while offline mode was on.
-
-    Deliberately not an ``OSError``: libraries treat those as a flaky network and retry or fall back
-    silently, which is exactly what the guard exists to expose.
-    """
-
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 #: Frames from these files are transport plumbing; the report names the first frame outside them.

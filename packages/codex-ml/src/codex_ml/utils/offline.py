@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import MutableMapping
 
-ALLOW_NETWORK_VAR = "CODEX_ML_ALLOW_NETWORK"
+from codex_ml import settings
+
+ALLOW_NETWORK_VAR = settings.ALLOW_NETWORK
 
 #: Flags that stop the Hugging Face libraries from contacting the hub.
 OFFLINE_FLAGS: dict[str, str] = {
@@ -34,18 +36,12 @@ TELEMETRY_OFF: dict[str, str] = {
 #: Deprecated upstream (removed in transformers v5); honoured as the hub cache when set, with a warning.
 DEPRECATED_CACHE_VAR = "TRANSFORMERS_CACHE"
 
-_TRUE = {"1", "true", "yes", "on"}
 _APPLIED: dict[str, str] = {}
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() in _TRUE
 
 
 def network_allowed(environ: MutableMapping[str, str] | None = None) -> bool:
     """True when the user opted into network access with ``CODEX_ML_ALLOW_NETWORK``."""
-    env = os.environ if environ is None else environ
-    return _truthy(env.get(ALLOW_NETWORK_VAR))
+    return settings.flag(ALLOW_NETWORK_VAR, environ)
 
 
 def default_hf_home(environ: MutableMapping[str, str] | None = None) -> Path:

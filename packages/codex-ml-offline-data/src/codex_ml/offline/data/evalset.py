@@ -7,12 +7,11 @@ weighted_accuracy.json (positive 1.5, negative 1.0).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from codex_ml.artifacts.resolver import resolve
-from codex_ml.offline.data.plugin import TINY_EVAL
 from codex_ml.formats.evalset import EvalSet
 
 
-def load_tiny_eval(path: str | os.PathLike[str] | None = None) -> EvalSet:
+def load_tiny_eval(path: str | os.PathLike[str]) -> EvalSet:
     """Factory registered as ``offline:tiny-eval``; ``path`` is a JSONL file or its directory."""
-    return EvalSet.from_file(resolve("offline:tiny-eval", TINY_EVAL, path))
+    return EvalSet.from_file(Path(path))

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from codex_ml.artifacts.files import read_text
-from codex_ml.artifacts.resolver import resolve
-from codex_ml.offline.data.plugin import TINY_CORPUS
 
 
 class LineDataset:
@@ -24,7 +22,7 @@ class LineDataset:
         self.source, self.shuffle, self.seed = source, shuffle, seed
 
     @classmethod
-    def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> "LineDataset":
+    def from_file(cls, path: Path, *, shuffle: bool = False, seed: int = 7) -> LineDataset:
         return cls(read_text(path).splitlines(), source=Path(path), shuffle=shuffle, seed=seed)
 
     def __len__(self) -> int:
@@ -37,6 +35,6 @@ class LineDataset:
         return self.records[index]
 
 
-def load_tiny_corpus(path: str | os.PathLike[str] | None = None, *, shuffle: bool = False, seed: int = 7) -> LineDataset:
+def load_tiny_corpus(path: str | os.PathLike[str], *, shuffle: bool = False, seed: int = 7) -> LineDataset:
     """Factory registered as ``offline:tiny-corpus``; ``path`` is a text file or its directory."""
-    return LineDataset.from_file(resolve("offline:tiny-corpus", TINY_CORPUS, path), shuffle=shuffle, seed=seed)
+    return LineDataset.from_file(Path(path), shuffle=shuffle, seed=seed)

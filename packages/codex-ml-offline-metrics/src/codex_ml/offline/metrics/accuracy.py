@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.offline.metrics.plugin import WEIGHTED_ACCURACY
 
 
 def _check_lengths(predictions: Sequence[Any], targets: Sequence[Any]) -> None:
@@ -40,7 +39,7 @@ class WeightedAccuracy:
         self.source = source
 
     @classmethod
-    def from_file(cls, path: Path) -> "WeightedAccuracy":
+    def from_file(cls, path: Path) -> WeightedAccuracy:
         data = read_json(path)
         if not isinstance(data, dict):
             raise MalformedArtifactError(f"{path}: expected a JSON object mapping labels to weights")
@@ -93,6 +92,6 @@ class ExactMatch:
         return _fraction_equal(predictions, targets, normalise_answer)
 
 
-def load_weighted_accuracy(path: str | os.PathLike[str] | None = None) -> WeightedAccuracy:
+def load_weighted_accuracy(path: str | os.PathLike[str]) -> WeightedAccuracy:
     """Factory registered as ``offline:weighted-accuracy``; ``path`` is the weights file or its directory."""
-    return WeightedAccuracy.from_file(resolve("offline:weighted-accuracy", WEIGHTED_ACCURACY, path))
+    return WeightedAccuracy.from_file(Path(path))

@@ -11,7 +11,6 @@ import importlib
 from pathlib import Path
 
 import click
-
 from codex_ml.errors import MissingDependencyError
 
 FAMILIES = ("gpt2", "tinyllama")

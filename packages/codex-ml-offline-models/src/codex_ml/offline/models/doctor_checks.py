@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from codex_ml.utils.doctor import OK, WARN, Finding, components_needing, installed_version, origin
+from codex_ml.doctor import OK, WARN, Finding, components_needing, installed_version, origin
 from codex_ml.utils.offline import DEPRECATED_CACHE_VAR, default_hf_home
 from codex_ml.utils.torch_checks import parse_version
 

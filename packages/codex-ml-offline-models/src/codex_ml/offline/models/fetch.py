@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from codex_ml import settings
 from codex_ml.artifacts.manifest import write_manifest
 from codex_ml.errors import CodexMLError
 from codex_ml.offline.models.synth import model_dir
@@ -47,7 +48,7 @@ def _allow_network(family: str) -> None:
 
     release_offline_flags()
     for flag in USER_OFFLINE_FLAGS:
-        if os.environ.get(flag, "").strip().lower() in {"1", "true", "yes", "on"}:
+        if settings.is_true(os.environ.get(flag)):
             raise CodexMLError(f"catalogue fetch needs the network, but {flag} is set (offline mode): unset it on "
                                f"a connected host, or {_HINT.format(family=family)}")
 

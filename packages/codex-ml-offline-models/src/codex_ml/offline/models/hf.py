@@ -68,7 +68,7 @@ def _load_tokenizer(directory: Path) -> HFTokenizer:
 
 def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike) -> CausalLM:
     """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place."""
-    directory = _verified(resolve(name, spec, path))
+    directory = _verified(Path(path))
     module = _load_module(directory, family)
     tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else _verified(resolve(name, tokenizer_spec))
     return CausalLM(module, _load_tokenizer(tokenizer_dir), family=family, source=directory)
@@ -78,21 +78,21 @@ def _has_tokenizer(directory: Path, spec) -> bool:
     return all((directory / name).is_file() for name in spec.required)
 
 
-def load_gpt2_model(path: PathLike = None) -> CausalLM:
+def load_gpt2_model(path: str | os.PathLike[str]) -> CausalLM:
     """Factory registered as model ``offline:gpt2``; ``path`` is a checkpoint directory."""
     return _model("offline:gpt2", "gpt2", artifacts.GPT2_MODEL, artifacts.GPT2_TOKENIZER, path)
 
 
-def load_tinyllama_model(path: PathLike = None) -> CausalLM:
+def load_tinyllama_model(path: str | os.PathLike[str]) -> CausalLM:
     """Factory registered as model ``offline:tinyllama``; ``path`` is a checkpoint directory."""
     return _model("offline:tinyllama", "tinyllama", artifacts.TINYLLAMA_MODEL, artifacts.TINYLLAMA_TOKENIZER, path)
 
 
-def load_gpt2_tokenizer(path: PathLike = None) -> HFTokenizer:
+def load_gpt2_tokenizer(path: str | os.PathLike[str]) -> HFTokenizer:
     """Factory registered as tokenizer ``offline:gpt2`` (byte-level BPE, ``tokenizer.json``)."""
-    return load_hf_tokenizer(resolve("offline:gpt2", artifacts.GPT2_TOKENIZER, path))
+    return load_hf_tokenizer(Path(path))
 
 
-def load_tinyllama_tokenizer(path: PathLike = None) -> HFTokenizer:
+def load_tinyllama_tokenizer(path: str | os.PathLike[str]) -> HFTokenizer:
     """Factory registered as tokenizer ``offline:tinyllama`` (SentencePiece, ``tokenizer.model``)."""
-    return load_hf_tokenizer(resolve("offline:tinyllama", artifacts.TINYLLAMA_TOKENIZER, path))
+    return load_hf_tokenizer(Path(path))

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.offline.models.artifacts import TINY_SEQUENCE
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class TinySequenceModel:
         self.source = source
 
     @classmethod
-    def from_file(cls, path: Path) -> "TinySequenceModel":
+    def from_file(cls, path: Path) -> TinySequenceModel:
         data = read_json_object(path, required={"responses": list}, optional={"default_completion": str, "description": str})
         rules = []
         for index, rule in enumerate(data["responses"]):
@@ -49,6 +47,6 @@ class TinySequenceModel:
         return [self.generate(prompt) for prompt in prompts]
 
 
-def load_tiny_sequence(path: str | os.PathLike[str] | None = None) -> TinySequenceModel:
+def load_tiny_sequence(path: str | os.PathLike[str]) -> TinySequenceModel:
     """Factory registered as ``offline:tiny-sequence``; ``path`` is a model file or its directory."""
-    return TinySequenceModel.from_file(resolve("offline:tiny-sequence", TINY_SEQUENCE, path))
+    return TinySequenceModel.from_file(Path(path))

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from codex_ml.artifacts.files import read_json
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.offline.models.artifacts import TINY_VOCAB
 
 PAD, UNK = "<pad>", "<unk>"
 
@@ -31,7 +29,7 @@ class TinyVocabTokenizer:
         self._inverse = {index: token for token, index in self.vocab.items()}
 
     @classmethod
-    def from_file(cls, path: Path) -> "TinyVocabTokenizer":
+    def from_file(cls, path: Path) -> TinyVocabTokenizer:
         data = read_json(path)
         if not isinstance(data, dict):
             raise MalformedArtifactError(f"{path}: expected a JSON object mapping tokens to ids")
@@ -59,6 +57,6 @@ class TinyVocabTokenizer:
         return target
 
 
-def load_tiny_vocab(path: str | os.PathLike[str] | None = None) -> TinyVocabTokenizer:
+def load_tiny_vocab(path: str | os.PathLike[str]) -> TinyVocabTokenizer:
     """Factory registered as ``offline:tiny-vocab``; ``path`` is a vocab file or its directory."""
-    return TinyVocabTokenizer.from_file(resolve("offline:tiny-vocab", TINY_VOCAB, path))
+    return TinyVocabTokenizer.from_file(Path(path))

@@ -4,14 +4,13 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import UnknownSettingError
-from codex_ml.offline.rl.plugin import LENGTH_REWARD
 
 
 class LengthRewardModel:
@@ -29,12 +28,12 @@ class LengthRewardModel:
         return [self.score(prompt, completion) for prompt, completion in pairs]
 
 
-def load_length_reward(path: str | os.PathLike[str] | None = None, **overrides: Any) -> LengthRewardModel:
+def load_length_reward(path: str | os.PathLike[str], **overrides: Any) -> LengthRewardModel:
     """Factory registered as ``offline:length``: ``scale``/``offset`` from the file, overridable by keyword."""
     unknown = sorted(set(overrides) - {"scale", "offset"})
     if unknown:
         raise UnknownSettingError(f"offline:length: unknown setting(s) {', '.join(map(repr, unknown))}; known: 'scale', 'offset'")
-    config_path = resolve("offline:length", LENGTH_REWARD, path)
+    config_path = Path(path)
     data = read_json_object(config_path, optional={"scale": float, "offset": float, "notes": str}, allow_extra=False)
     values = {"scale": data.get("scale", 1.0), "offset": data.get("offset", 0.0), **overrides}
     return LengthRewardModel(values["scale"], values["offset"], source=config_path)

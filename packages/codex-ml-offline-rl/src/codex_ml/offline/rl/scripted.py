@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.io import atomic_write_json
-from codex_ml.offline.rl.plugin import SCRIPTED_POLICY
 
 
 class ScriptedAgent:
@@ -25,7 +24,7 @@ class ScriptedAgent:
         self._index = 0
 
     @classmethod
-    def from_file(cls, path: Path) -> "ScriptedAgent":
+    def from_file(cls, path: Path) -> ScriptedAgent:
         data = read_json_object(path, required={"actions": list}, optional={"loop": bool, "metadata": dict})
         bad = [a for a in data["actions"] if isinstance(a, bool) or not isinstance(a, int)]
         if bad:
@@ -54,6 +53,6 @@ class ScriptedAgent:
         self.actions, self.loop, self.source, self._index = fresh.actions, fresh.loop, fresh.source, 0
 
 
-def load_scripted_agent(path: str | os.PathLike[str] | None = None) -> ScriptedAgent:
+def load_scripted_agent(path: str | os.PathLike[str]) -> ScriptedAgent:
     """Factory registered as ``offline:scripted``; ``path`` is a policy file or its directory."""
-    return ScriptedAgent.from_file(resolve("offline:scripted", SCRIPTED_POLICY, path))
+    return ScriptedAgent.from_file(Path(path))

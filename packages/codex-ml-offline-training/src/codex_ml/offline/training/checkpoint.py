@@ -14,15 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError, MalformedArtifactError
+from codex_ml.errors import MalformedArtifactError
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
 STATE = "trainer_state.json"
-
-
-class ResumeMismatchError(CodexMLError):
-    """The checkpoint was written by a run with a different configuration or different data."""
 
 
 def checkpoint_dirs(root: Path) -> list[Path]:

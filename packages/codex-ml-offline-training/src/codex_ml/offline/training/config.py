@@ -1,8 +1,10 @@
-"""The functional trainer's settings: the JSON file, then keyword overrides. Unknown keys are errors.
+"""The functional trainer's settings: the shipped defaults, then a trainer file, then keyword overrides.
 
-Only the first six keys apply to models without parameters; the rest configure the PyTorch loop
-(``torch_loop``). Defaults are chosen so the shipped four-key ``trainer_functional.json`` trains a small
-model sensibly on CPU.
+The defaults have one home, the ``trainer_functional.json`` shipped in this distribution (the seed layout's
+``data/offline/trainer_functional.json``): it names every key. A trainer file found elsewhere
+(``path``, ``$CODEX_ML_FUNCTIONAL_TRAINER_CONFIG``, ...) may name only the keys it changes. Unknown keys
+are errors. Only the first six keys apply to models without parameters; the rest configure the PyTorch
+loop (``torch_loop``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,36 +39,39 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 
 @dataclass(frozen=True)
 class TrainerConfig:
-    learning_rate: float = 1e-3
-    gradient_accumulation_steps: int = 1
-    max_steps: int = 3
-    log_interval: int = 1
-    batch_size: int = 1
-    seed: int = 0
+    """Every setting of ``offline:functional``. No defaults here: they live in the shipped
+    ``fixtures/trainer_functional.json`` (see :func:`shipped_defaults`)."""
+
+    learning_rate: float
+    gradient_accumulation_steps: int
+    max_steps: int
+    log_interval: int
+    batch_size: int
+    seed: int
     #: Linear warmup from 0 over this many steps, then linear decay to ``min_lr_ratio * learning_rate``.
-    warmup_steps: int = 0
-    min_lr_ratio: float = 0.1
+    warmup_steps: int
+    min_lr_ratio: float
     #: AdamW decoupled weight decay, applied to matrices only (not biases, norms).
-    weight_decay: float = 0.01
+    weight_decay: float
     #: Clip the global gradient norm to this; 0 turns clipping off.
-    max_grad_norm: float = 1.0
+    max_grad_norm: float
     #: Tokens per packed training sequence (the model predicts each of them).
-    block_size: int = 128
+    block_size: int
     #: Fraction of records held out for the evaluation loss and perplexity (0: none).
-    eval_fraction: float = 0.1
+    eval_fraction: float
     #: Evaluate every N steps as well as before and after training; 0: only before and after.
-    eval_interval: int = 0
+    eval_interval: int
     #: Write a checkpoint every N steps (needs ``output_dir``); 0: none.
-    checkpoint_interval: int = 0
-    keep_checkpoints: int = 2
+    checkpoint_interval: int
+    keep_checkpoints: int
     #: Checkpoints go to ``output_dir/checkpoints``, the final model to ``output_dir/final``; "" writes nothing.
-    output_dir: str = ""
+    output_dir: str
     #: ``true``: continue from the latest checkpoint in ``output_dir`` (fresh start if none); a path: that checkpoint.
-    resume: bool | str = False
+    resume: bool | str
     #: Resume even when the checkpoint was written with a different configuration or data.
-    force_resume: bool = False
+    force_resume: bool
     #: Progress bar on an interactive terminal.
-    progress: bool = True
+    progress: bool
 
     @classmethod
     def field_types(cls) -> dict[str, type | tuple[type, ...]]:
@@ -87,8 +93,9 @@ class TrainerConfig:
 
     @classmethod
     def from_file(cls, path: Path, overrides: Mapping[str, Any]) -> TrainerConfig:
+        """The shipped defaults, updated by the trainer file at ``path`` and then by ``overrides``."""
         values = read_json_object(path, optional=cls.field_types(), allow_extra=False)
-        return cls.build(values, overrides, source=path)
+        return cls.build({**shipped_defaults(), **values}, overrides, source=path)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -97,6 +104,19 @@ class TrainerConfig:
         """SHA-256 of the keys that change what is computed; a resumed run must match it."""
         values = {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_KEYS}
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def shipped_defaults() -> dict[str, Any]:
+    """Every key's default, read from the ``trainer_functional.json`` this distribution ships."""
+    from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
+
+    path = Path(str(resources.files(FUNCTIONAL_CONFIG.package).joinpath(FUNCTIONAL_CONFIG.fixture_path)))
+    values = read_json_object(path, optional=TrainerConfig.field_types(), allow_extra=False)
+    missing = sorted(set(TrainerConfig.field_types()) - set(values))
+    if missing:
+        raise MalformedArtifactError(f"{path}: the shipped defaults lack {', '.join(missing)}; reinstall "
+                                     "codex-ml-offline-training")
+    return values
 
 
 def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from codex_ml.artifacts.resolver import resolve
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training.config import TrainerConfig
-from codex_ml.offline.training.plugin import FUNCTIONAL_CONFIG
 
 
 def has_trainable_parameters(model: Any) -> bool:
@@ -82,7 +81,7 @@ class FunctionalTrainer:
         }
 
 
-def load_functional_trainer(path: str | os.PathLike[str] | None = None, **overrides: Any) -> FunctionalTrainer:
+def load_functional_trainer(path: str | os.PathLike[str], **overrides: Any) -> FunctionalTrainer:
     """Factory registered as ``offline:functional``: settings from the JSON file, overridden by keywords."""
-    config_path = resolve("offline:functional", FUNCTIONAL_CONFIG, path)
+    config_path = Path(path)
     return FunctionalTrainer(TrainerConfig.from_file(config_path, overrides), source=config_path)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import CodexMLError, ResumeMismatchError
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
@@ -151,7 +151,7 @@ def _check_resume(cfg: TrainerConfig, state: dict[str, Any], data_fp: str, path:
     if state.get("data_fingerprint") != data_fp:
         problems.append("training data differs")
     if problems and not cfg.force_resume:
-        raise ckpt.ResumeMismatchError(f"offline:functional: refusing to resume from {path}: {'; '.join(problems)}. "
+        raise ResumeMismatchError(f"offline:functional: refusing to resume from {path}: {'; '.join(problems)}. "
                                        "Use the original settings, or set force_resume=true to continue anyway.")
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
+from codex_ml import settings
 from codex_ml.plugins.spec import load_target
 from codex_ml.utils import torch_checks
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, OFFLINE_FLAGS, applied
@@ -76,18 +77,16 @@ def origin(name: str) -> str:
     return "codex-ml default" if name in applied() else "your environment"
 
 
-def _falsy(value: str) -> bool:
-    return value.strip().lower() in {"0", "false", "no", "off", ""}
 
 
 def check_offline_flags() -> list[Finding]:
     findings = []
-    if os.environ.get(ALLOW_NETWORK_VAR, "").strip().lower() in {"1", "true", "yes", "on"}:
+    if settings.flag(ALLOW_NETWORK_VAR):
         findings.append(Finding(WARN, "network", f"{ALLOW_NETWORK_VAR} is set: the network guard is off and "
                                 "libraries may download; unset it for offline runs"))
     for name in OFFLINE_FLAGS:
         value = os.environ.get(name)
-        if value is None or _falsy(value):
+        if value is None or settings.is_false(value):
             findings.append(Finding(WARN, "offline", f"{name}={value if value is not None else '(unset)'} lets the library "
                                     f"reach the network: unset it (codex-ml then sets {name}=1)"))
     if not findings:
@@ -139,8 +138,8 @@ def check_plugins() -> list[Finding]:
 
 def check_catalogue() -> list[Finding]:
     """Every catalogue entry: found, and matching its manifest when one exists (quick: cached hashes)."""
-    from codex_ml.artifacts.catalogue import INVALID, MISSING, MODIFIED, UNVERIFIED, catalogue_specs, entry_status
     from codex_ml.artifacts.hashcache import HashCache
+    from codex_ml.plugins.catalogue import INVALID, MISSING, MODIFIED, UNVERIFIED, catalogue_specs, entry_status
 
     cache = HashCache()
     findings = []
