@@ -19,7 +19,7 @@ DISTRIBUTIONS = (
     "packages/codex-ml-offline-data",
     "packages/codex-ml-offline-metrics",
     "packages/codex-ml-offline-training[torch]",
-    "packages/codex-ml-offline-rl",
+    "packages/codex-ml-offline-rl[torch]",
 )
 
 

@@ -135,14 +135,18 @@ def test_heuristic_reward_is_deterministic_bounded_and_penalises_unsafe_text():
 
 def test_scripted_agent_cycles_and_round_trips(tmp_path):
     agent = rl_agents.resolve_and_instantiate("offline:scripted")
-    assert [agent.act() for _ in range(5)] == [1, 0, 1, 1, 1]
-    assert agent.update([("s", 1, 0.0)])["updated"] == 0.0
+    state = {"prompt": "p", "prompt_ids": [], "group": 0}
+    actions = [agent.act(state) for _ in range(5)]
+    assert [a["completion_ids"] for a in actions] == [[1], [0], [1], [1], [1]]
+    assert actions[0] == {"completion": "1", "completion_ids": [1], "logprobs": [0.0]}
+    step = {**state, **actions[0], "reward": 0.5}
+    assert agent.update([step]) == {"loss": 0.0, "updated": 0.0, "steps": 1.0, "mean_reward": 0.5}
     agent.save(tmp_path)
     saved = json.loads((tmp_path / "policy.json").read_text())
     assert saved == {"actions": [1, 0, 1, 1], "loop": True}
     (tmp_path / "hold.json").write_text(json.dumps({"actions": [2, 3], "loop": False}))
     agent.load(tmp_path / "hold.json")
-    assert [agent.act() for _ in range(4)] == [2, 3, 3, 3]
+    assert [agent.act(state)["completion"] for _ in range(4)] == ["2", "3", "3", "3"]
     assert isinstance(agent, PROTOCOLS["rl_agents"])
 
 

@@ -31,9 +31,10 @@ def test_tiny_fixtures_runs_the_whole_pipeline(tmp_path, entry):
     assert [line["step"] for line in train] == [1, 2, 3]  # max_steps 3, log_interval 1 from trainer_functional.json
     rollouts = [line for line in lines if line["phase"] == "rollout"]
     assert [r["prompt"] for r in rollouts] == ["hello world", "offline first", "fixtures are tiny"]
-    assert [r["completion"] for r in rollouts] == ["offline world", "catalogue ready", "tiny offline model"]
+    # the scripted agent is the policy of the rollout: it replays 1, 0, 1 as one-token completions
+    assert [r["completion"] for r in rollouts] == ["1", "0", "1"]
+    assert [r["completion_tokens"] for r in rollouts] == [1, 1, 1]
     assert [r["reward"] for r in rollouts] == [1.0 + 0.25 * len(r["completion"]) for r in rollouts]
-    assert [r["action"] for r in rollouts] == [1, 0, 1]
 
     summary = read_json(run / "summary.json")
     assert summary["trained"] is False and "no trainable parameters" in summary["training"]["reason"]
@@ -93,7 +94,7 @@ def test_catalogue_variable_overrides_its_file(tmp_path):
     read = {a["role"]: a["path"] for a in read_json(run / "provenance.json")["artefacts"]}
     assert read["dataset_loader"] == str(corpus)  # the resolver found it through the variable
     rollouts = [line for line in read_jsonl(run / "metrics.jsonl") if line["phase"] == "rollout"]
-    assert [r["completion"] for r in rollouts] == ["catalogue ready"]
+    assert [r["prompt"] for r in rollouts] == ["offline only"]
 
 
 def test_git_state_is_recorded_inside_a_repository(tmp_path):

@@ -4,7 +4,9 @@ from guards import require_torch
 torch = require_torch()
 
 import pytest
-from codex_ml.offline.training.packing import BlockOrder, pack, split_indices, text_of
+from codex_ml.errors import RecordSchemaError
+from codex_ml.formats.records import training_text as text_of
+from codex_ml.offline.training.packing import BlockOrder, pack, split_indices
 
 
 def test_documents_are_joined_with_eos_and_cut_into_full_blocks():
@@ -25,7 +27,10 @@ def test_record_text():
     assert text_of("plain") == "plain"
     assert text_of({"text": "t", "prompt": "p"}) == "t"
     assert text_of({"prompt": "Q: ", "completion": "A"}) == "Q: A"
-    assert text_of(3) == "3"
+    with pytest.raises(RecordSchemaError, match=r"record 4 is a int, not text or a mapping"):
+        text_of(3, 4)
+    with pytest.raises(RecordSchemaError, match=r"record 0 has no 'text' or 'prompt' field.*'body'"):
+        text_of({"body": "x"}, 0)
 
 
 def test_split_is_seeded_and_keeps_both_sides():

@@ -94,3 +94,27 @@ def exit_code(error: BaseException) -> int:
         if isinstance(error, kind):
             return code
     return 1
+
+
+class RecordSchemaError(CodexMLError, ValueError):
+    """A dataset record lacks the field a stage reads (or is neither text nor a mapping)."""
+
+
+class PreferenceError(RecordSchemaError):
+    """A preference pair is malformed (a missing field, or chosen equal to rejected)."""
+
+
+class AgentContractError(CodexMLError):
+    """An RL agent returned something other than what the RL agent contract says."""
+
+
+class AgentSettingsError(ComponentConfigError, ValueError):
+    """A learning agent's setting is out of range (a config problem: exit 2)."""
+
+
+class RLConfigError(ConfigError, ValueError):
+    """The RL loop's settings, reward models or prompt set are not usable (a config problem: exit 2)."""
+
+
+class NonFiniteRewardError(CodexMLError):
+    """Too many RL steps in a row had a NaN or infinite reward."""

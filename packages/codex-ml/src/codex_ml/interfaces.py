@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 
 @runtime_checkable
@@ -64,13 +64,57 @@ class RewardModel(Protocol):
     def score_batch(self, pairs: Sequence[tuple[str, str]]) -> list[float]: ...
 
 
+class RLState(TypedDict):
+    """What ``RLAgent.act`` receives: one prompt to complete.
+
+    ``prompt`` is the prompt text (taken from the record by ``rollout.prompt_field``); ``prompt_ids`` its
+    token ids under the run's tokenizer (empty when the run has none; a policy with its own tokenizer
+    re-encodes ``prompt``); ``group`` numbers the prompt within the step: the G samples of one prompt
+    share it, which is what group baselines (GRPO, RLOO) normalise over.
+    """
+
+    prompt: str
+    prompt_ids: list[int]
+    group: int
+
+
+class RLAction(TypedDict):
+    """What ``RLAgent.act`` returns: the completion it chose, as text and as the policy's token ids, and the
+    log-probability the policy gave each of those tokens when it sampled them (same length as
+    ``completion_ids``; 0.0 per token for a deterministic policy)."""
+
+    completion: str
+    completion_ids: list[int]
+    logprobs: list[float]
+
+
+class TrajectoryStep(TypedDict):
+    """One scored completion, as ``RLAgent.update`` receives it: the state, the action, and the reward
+    (the weighted sum of the configured reward models; always finite: non-finite steps are skipped)."""
+
+    prompt: str
+    prompt_ids: list[int]
+    group: int
+    completion: str
+    completion_ids: list[int]
+    logprobs: list[float]
+    reward: float
+
+
 @runtime_checkable
 class RLAgent(Protocol):
-    """Chooses actions, learns from trajectories and persists its state."""
+    """A policy that completes prompts and learns from scored completions.
 
-    def act(self, state: Any = None) -> Any: ...
+    The loop (``codex-ml rl``, and the rollout stage of ``codex-ml train``) calls, per step:
+    ``act(state)`` for every state (or ``act_batch(states)`` when the agent has it: same result, one
+    call), scores each completion, then ``update(trajectory)`` once with every finite-reward step.
+    ``update`` returns JSON-ready float statistics, at least ``loss`` and ``updated`` (1.0 when the policy
+    changed, 0.0 when it did not). ``save``/``load`` persist everything needed to continue exactly.
+    """
 
-    def update(self, trajectory: Sequence[Any]) -> dict[str, float]: ...
+    def act(self, state: RLState) -> RLAction: ...
+
+    def update(self, trajectory: Sequence[TrajectoryStep]) -> dict[str, float]: ...
 
     def save(self, path: str | Path) -> None: ...
 

@@ -43,7 +43,8 @@ def _report(summary: dict) -> None:
         click.echo(f"not trained: {training.get('reason', 'the trainer did not update the model')}")
     rollouts = summary["rollouts"]
     if rollouts["mean_reward"] is not None:
-        click.echo(f"rollouts: {rollouts['records']} records, mean reward {rollouts['mean_reward']:.4f}, actions {json.dumps(rollouts['actions'])}")
+        click.echo(f"rollouts: {rollouts['records']} records, mean reward {rollouts['mean_reward']:.4f}, "
+                   f"completions {json.dumps(rollouts['completions'])}")
     evaluation = summary.get("evaluation")
     if evaluation:
         scores = ", ".join(f"{k} {v['value']:.4f}" for k, v in evaluation["scores"].items() if v["value"] is not None)

@@ -1,4 +1,4 @@
-"""The RL agent kind: act, update, save and load."""
+"""The RL agent kind: act, update, save and load (the contract: RLState, RLAction, TrajectoryStep in codex_ml.interfaces)."""
 from codex_ml.interfaces import RLAgent
 from codex_ml.kinds.declaration import Example, Kind
 
@@ -14,13 +14,15 @@ class RoundRobinAgent:
     def __init__(self, actions=(0, 1, 2)) -> None:
         self.actions, self.position = list(actions), 0
 
-    def act(self, state=None):
+    def act(self, state):
+        """The RL agent contract: a state {"prompt", "prompt_ids", "group"} in, an action out."""
         action = self.actions[self.position % len(self.actions)]
         self.position += 1
-        return action
+        return {"completion": str(action), "completion_ids": [action], "logprobs": [0.0]}
 
     def update(self, trajectory) -> dict:
-        return {"transitions": float(len(trajectory))}
+        """Learns nothing: says so with updated=0.0."""
+        return {"loss": 0.0, "updated": 0.0, "transitions": float(len(trajectory))}
 
     def save(self, path) -> None:
         Path(path).write_text(json.dumps({"actions": self.actions, "position": self.position}))
@@ -33,7 +35,7 @@ class RoundRobinAgent:
 KIND = Kind(
     name="rl_agents",
     singular="RL agent",
-    contract="act, update, save and load.",
+    contract="act(state) -> action, update(trajectory) -> dict of floats, save and load.",
     protocol=RLAgent,
     config_group="rl_agent",
     suite="RLAgentConformance",

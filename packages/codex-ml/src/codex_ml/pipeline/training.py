@@ -1,4 +1,4 @@
-"""``codex-ml train``: fit the model, roll the policy over the dataset, score on the evaluation set.
+"""``codex-ml train``: fit the model, roll the RL agent over the dataset's prompts, score on the evaluation set.
 
 Every number written comes from a component's real output. A model without trainable parameters is
 run over the trainer's schedule but not updated, and the summary says so (the trainer reports it).
@@ -6,39 +6,48 @@ run over the trainer's schedule but not updated, and the summary says so (the tr
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from typing import Any
 
 from codex_ml.config.compose import Composed
+from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
+from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 from codex_ml.runs.directory import deprecated_names
 
 
-def _rollouts(session: Session, model: Any, dataset: Any, tokenizer: Any, limit: int | None, quiet: bool) -> dict[str, Any]:
-    """Per record: the model's completion, the reward model's score, the agent's action; then one update."""
-    reward_model, agent = session["reward_model"], session["rl_agent"]
+def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],
+              quiet: bool) -> dict[str, Any]:
+    """One pass of the RL agent contract over the dataset: per record the agent acts on the prompt (from
+    ``rollout.prompt_field``), the reward model scores its completion; then one ``update`` with every step
+    whose reward is finite."""
+    reward = WeightedReward({"reward_model": (1.0, session["reward_model"])})
+    agent = session["rl_agent"]
+    limit = rollout_cfg.get("max_records")
     records = list(itertools.islice(dataset, int(limit) if limit else None))
-    trajectory, rewards, actions = [], [], []
-    for index, record in enumerate(progress(records, total=len(records), desc="rollout", quiet=quiet)):
-        prompt = str(record)
-        completion = str(model.generate(prompt))
-        reward = float(reward_model.score(prompt, completion))
-        action = agent.act({"prompt": prompt, "completion": completion, "reward": reward})
-        trajectory.append({"state": prompt, "action": action, "reward": reward})
-        rewards.append(reward)
-        actions.append(action)
-        session.run.log({"phase": "rollout", "index": index, "prompt": prompt, "completion": completion,
-                         "prompt_tokens": len(tokenizer.encode(prompt)), "completion_tokens": len(tokenizer.encode(completion)),
-                         "reward": reward, "action": action})
-    update = agent.update(trajectory) if trajectory else {}
+    prompts = [prompt_of(record, rollout_cfg.get("prompt_field"), index=i) for i, record in enumerate(records)]
+    steps = []
+    group_size = int(getattr(agent, "group_size", 1))  # a group-baseline agent samples G completions per prompt
+    states = make_states(prompts, group_size, tokenizer.encode)  # one group number per record
+    for group in progress(range(len(prompts)), total=len(prompts), desc="rollout", quiet=quiet):
+        steps.extend(rollout(agent, states[group * group_size:(group + 1) * group_size], reward).steps)
+    for index, step in enumerate(steps):
+        session.run.log({"phase": "rollout", "index": index, "prompt": step["prompt"], "completion": step["completion"],
+                         "prompt_tokens": len(step["prompt_ids"]), "completion_tokens": len(step["completion_ids"]),
+                         "reward": step["reward"]})
+    finite = [step for step in steps if math.isfinite(step["reward"])]
+    rewards = [step["reward"] for step in finite]
+    update = check_update(agent, agent.update(finite)) if finite else {}
     return {
         "records": len(records),
+        "skipped_non_finite": len(steps) - len(finite),
         "mean_reward": sum(rewards) / len(rewards) if rewards else None,
         "min_reward": min(rewards) if rewards else None,
         "max_reward": max(rewards) if rewards else None,
-        "actions": dict(Counter(str(a) for a in actions)),
+        "completions": dict(Counter(step["completion"] for step in steps)),
         "agent_update": update,
     }
 
@@ -63,7 +72,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
 
     rollout_cfg = config.get("rollout") or {}
-    rollouts = _rollouts(session, model, dataset, tokenizer, rollout_cfg.get("max_records"), quiet)
+    rollouts = _rollouts(session, dataset, tokenizer, rollout_cfg, quiet)
 
     evaluation = None
     if "evaluation.dataset" in session.planned:

@@ -220,25 +220,66 @@ class RewardModelConformance(Conformance):
 
 
 class RLAgentConformance(Conformance):
-    kind = "rl_agents"
-    steps: ClassVar[int] = 6
+    """The RL agent contract of ``codex_ml.interfaces``: states in, actions out, scored steps to ``update``,
+    through the same rollout helper the pipeline uses."""
 
-    def test_act_and_update(self) -> None:
+    kind = "rl_agents"
+    #: Prompts of one step; each is acted on ``group_size`` times.
+    prompts: ClassVar[Sequence[str]] = ("hello", "offline first")
+    group_size: ClassVar[int] = 2
+    #: Whether ``update`` changes the policy (``updated`` 1.0) on a trajectory with reward spread.
+    learns: ClassVar[bool] = False
+
+    def build_states(self) -> list[Any]:
+        from codex_ml.pipeline.rollout import make_states
+
+        return make_states(list(self.prompts), self.group_size, None)
+
+    def _trajectory(self, agent: Any) -> list[Any]:
+        from codex_ml.pipeline.rollout import WeightedReward, rollout
+
+        class _Length:
+            def score_batch(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+                return [float(len(c)) for _, c in pairs]
+
+        return rollout(agent, self.build_states(), WeightedReward({"length": (1.0, _Length())})).steps
+
+    def test_act_returns_an_action(self) -> None:
+        from codex_ml.pipeline.rollout import check_action
+
         agent = self.build()
-        actions = [agent.act(None) for _ in range(self.steps)]
-        stats = agent.update([(None, action, 0.0) for action in actions])
-        assert isinstance(stats, dict) and all(isinstance(v, float) for v in stats.values())
+        for state in self.build_states():
+            action = agent.act(state)
+            check_action(agent, action)
+            assert all(isinstance(i, int) for i in action["completion_ids"])
+            assert all(isinstance(x, float) and math.isfinite(x) and x <= 0.0 for x in action["logprobs"])
+
+    def test_update_returns_float_statistics(self) -> None:
+        from codex_ml.pipeline.rollout import check_update
+
+        agent = self.build()
+        steps = self._trajectory(agent)
+        assert {s["group"] for s in steps} == set(range(len(self.prompts)))
+        stats = check_update(agent, agent.update(steps))
+        json.dumps(stats)
+        assert stats["updated"] in (0.0, 1.0)
+        if self.learns:
+            rewards = [s["reward"] for s in steps]
+            spread = max(rewards) > min(rewards)
+            assert not spread or stats["updated"] == 1.0, "a learning agent must update on reward spread"
+        else:
+            assert stats["updated"] == 0.0
 
     def test_save_load_round_trip(self, tmp_path: Path) -> None:
         original = self.build()
         original.save(tmp_path / "agent")
         assert any((tmp_path).rglob("*")), "save must write something"
-        reference = [original.act(None) for _ in range(self.steps)]
+        reference = [original.act(state) for state in self.build_states()]
         restored = self.build()
-        for _ in range(3):
-            restored.act(None)
+        for state in self.build_states()[:3]:
+            restored.act(state)
         restored.load(tmp_path / "agent")
-        assert [restored.act(None) for _ in range(self.steps)] == reference
+        assert [restored.act(state) for state in self.build_states()] == reference
 
 
 def suite_for(kind: str) -> type[Conformance]:

@@ -9,23 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
-
-
-def text_of(record: Any) -> str:
-    """A record's text: a string, or a mapping's ``text`` (else ``prompt`` + ``completion``)."""
-    if isinstance(record, str):
-        return record
-    if isinstance(record, Mapping):
-        if "text" in record:
-            return str(record["text"])
-        if "prompt" in record:
-            return f"{record['prompt']}{record.get('completion', '')}"
-    return str(record)
 
 
 #: Documents per tokenizer call, so a progress bar can advance while a large corpus is tokenised.

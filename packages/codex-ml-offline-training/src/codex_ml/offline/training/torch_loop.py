@@ -22,10 +22,11 @@ from typing import Any
 
 import torch
 from codex_ml.errors import CodexMLError, ResumeMismatchError
+from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
-from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices, text_of
+from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices
 from torch.nn import functional as F
 
 
@@ -100,7 +101,7 @@ def peak_memory_mb() -> float:
 
 
 def prepare_data(cfg: TrainerConfig, dataset: Dataset, tokenizer: Tokenizer, vocab_limit: int | None) -> tuple[Blocks, Blocks]:
-    texts = [text_of(record) for record in dataset]
+    texts = [training_text(record, index) for index, record in enumerate(dataset)]
     if not texts:
         raise CodexMLError("offline:functional: the dataset is empty; there is nothing to train on")
     train_idx, eval_idx = split_indices(len(texts), cfg.eval_fraction, cfg.seed)

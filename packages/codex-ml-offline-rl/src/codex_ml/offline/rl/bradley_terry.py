@@ -1,0 +1,298 @@
+"""``offline:bradley-terry``: a reward model learnt from preference pairs ``{"prompt", "chosen", "rejected"}``.
+
+Training (the trainer of the same name, or :func:`train_bradley_terry`) puts a one-output
+sequence-classification head on a causal LM checkpoint (GPT-2 or TinyLlama, through transformers'
+``AutoModelForSequenceClassification``) and minimises the Bradley-Terry loss ``-log sigmoid(r_chosen -
+r_rejected)``, as TRL's RewardTrainer does. It reports the held-out pair accuracy (the fraction of
+held-out pairs scored chosen > rejected) before and after, and saves with ``save_pretrained`` plus
+``reward_config.json``. The reward model then loads from that directory by name and path.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from codex_ml.errors import CodexMLError, MalformedArtifactError, PreferenceError, UnknownSettingError
+
+REWARD_CONFIG = "reward_config.json"
+SEPARATOR = "\n"
+
+
+def check_pairs(records: Sequence[Any]) -> list[dict[str, str]]:
+    """Every record a mapping with text ``prompt``, ``chosen``, ``rejected``, and chosen != rejected."""
+    pairs = []
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise PreferenceError(
+                f"preference record {index} is a {type(record).__name__}, expected an object with "
+                "'prompt', 'chosen' and 'rejected'"
+            )
+        missing = [k for k in ("prompt", "chosen", "rejected") if not isinstance(record.get(k), str)]
+        if missing:
+            raise PreferenceError(
+                f"preference record {index} lacks text field(s) {', '.join(map(repr, missing))}: {dict(record)!r:.160}"
+            )
+        if record["chosen"] == record["rejected"]:
+            raise PreferenceError(
+                f"preference record {index} has chosen equal to rejected ({record['chosen']!r:.80}): "
+                "a pair must prefer one answer over a different one; fix or drop it"
+            )
+        pairs.append(
+            {
+                "prompt": record["prompt"],
+                "chosen": record["chosen"],
+                "rejected": record["rejected"],
+                "split": str(record.get("split", "")),
+            }
+        )
+    if not pairs:
+        raise PreferenceError("the preference set is empty: there is nothing to train on")
+    return pairs
+
+
+def split_pairs(pairs: list[dict[str, str]], eval_fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """The records' own ``split`` field (train/test) when present, else a seeded random held-out fraction."""
+    if any(p["split"] in ("test", "eval", "validation") for p in pairs):
+        held = [p for p in pairs if p["split"] in ("test", "eval", "validation")]
+        return [p for p in pairs if p not in held], held
+    order = list(range(len(pairs)))
+    random.Random(seed).shuffle(order)
+    n_eval = min(len(pairs) - 1, max(1, round(len(pairs) * eval_fraction))) if len(pairs) > 1 else 0
+    return [pairs[i] for i in sorted(order[n_eval:])], [pairs[i] for i in sorted(order[:n_eval])]
+
+
+@dataclass(frozen=True)
+class BradleyTerrySettings:
+    epochs: int = 3
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    max_length: int = 128
+    eval_fraction: float = 0.2
+    seed: int = 0
+
+    @classmethod
+    def build(cls, values: Mapping[str, Any]) -> BradleyTerrySettings:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise UnknownSettingError(
+                f"offline:bradley-terry: unknown setting(s) {', '.join(map(repr, unknown))}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        settings = cls(**{k: v for k, v in values.items() if v is not None})
+        if settings.epochs < 1 or settings.batch_size < 1 or not settings.learning_rate > 0:
+            raise CodexMLError("offline:bradley-terry: epochs and batch_size must be >= 1 and learning_rate > 0")
+        return settings
+
+
+class BradleyTerryReward:
+    """A scalar reward for ``prompt + "\\n" + completion``: the classification head's output."""
+
+    def __init__(self, module: Any, tokenizer: Any, *, max_length: int = 128, source: Path | None = None) -> None:
+        self.module, self.tokenizer, self.source = module, tokenizer, source
+        self.max_length = min(max_length, _context(module))  # longer texts keep their end (the completion)
+        self.module.eval()
+
+    def _ids(self, prompt: str, completion: str) -> list[int]:
+        ids = list(self.tokenizer.encode(prompt + SEPARATOR + completion, add_special_tokens=False))
+        return ids[-self.max_length :] or [self.tokenizer.eos_token_id]
+
+    def rewards(self, ids: Sequence[Sequence[int]], *, grad: bool = False):
+        """Rewards of token sequences, as a (n,) tensor (right-padded batch)."""
+        import torch
+
+        width = max(len(row) for row in ids)
+        pad = self.module.config.pad_token_id
+        batch = torch.full((len(ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for row, seq in enumerate(ids):
+            batch[row, : len(seq)] = torch.tensor(list(seq), dtype=torch.long)
+            mask[row, : len(seq)] = 1
+        device = next(self.module.parameters()).device
+        with torch.set_grad_enabled(grad):
+            logits = self.module(input_ids=batch.to(device), attention_mask=mask.to(device)).logits
+        return logits[:, 0].float()
+
+    def score(self, prompt: str, completion: str) -> float:
+        return float(self.rewards([self._ids(prompt, completion)])[0])
+
+    def score_batch(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """One forward per pair, so a batch gives exactly the single scores."""
+        return [self.score(prompt, completion) for prompt, completion in pairs]
+
+    def pair_accuracy(self, pairs: Sequence[Mapping[str, str]]) -> float | None:
+        if not pairs:
+            return None
+        wins = sum(self.score(p["prompt"], p["chosen"]) > self.score(p["prompt"], p["rejected"]) for p in pairs)
+        return wins / len(pairs)
+
+
+def _context(module: Any) -> int:
+    for key in ("n_positions", "max_position_embeddings"):
+        value = getattr(module.config, key, None)
+        if isinstance(value, int):
+            return value
+    return 1 << 30
+
+
+def _sequence_classifier(base: Path):
+    from codex_ml.offline.models.offline_env import import_transformers
+
+    transformers = import_transformers()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base, local_files_only=True, trust_remote_code=False)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    module = transformers.AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=1, pad_token_id=pad, local_files_only=True, trust_remote_code=False, use_safetensors=True
+    )
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return module, tokenizer
+
+
+def train_bradley_terry(
+    records: Sequence[Any],
+    base: str | os.PathLike[str],
+    output_dir: str | os.PathLike[str],
+    settings: BradleyTerrySettings | None = None,
+    log: Any = None,
+) -> dict[str, Any]:
+    """Train on ``records`` from the causal LM checkpoint ``base``; save to ``output_dir``; return a summary."""
+    import torch
+
+    cfg = settings or BradleyTerrySettings()
+    pairs = check_pairs(list(records))
+    train, held = split_pairs(pairs, cfg.eval_fraction, cfg.seed)
+    if not train:
+        raise PreferenceError("no training pairs are left after the held-out split")
+    torch.manual_seed(cfg.seed)
+    module, tokenizer = _sequence_classifier(Path(base))
+    reward = BradleyTerryReward(module, tokenizer, max_length=cfg.max_length)
+    accuracy_initial = reward.pair_accuracy(held)
+    optimizer = torch.optim.AdamW(
+        [p for p in module.parameters() if p.requires_grad], lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    )
+    rng = random.Random(cfg.seed)
+    step = 0
+    for epoch in range(cfg.epochs):
+        order = list(range(len(train)))
+        rng.shuffle(order)
+        for start in range(0, len(order), cfg.batch_size):
+            batch = [train[i] for i in order[start : start + cfg.batch_size]]
+            ids = [reward._ids(p["prompt"], p["chosen"]) for p in batch] + [
+                reward._ids(p["prompt"], p["rejected"]) for p in batch
+            ]
+            scores = reward.rewards(ids, grad=True)
+            margin = scores[: len(batch)] - scores[len(batch) :]
+            loss = -torch.nn.functional.logsigmoid(margin).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.max_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(module.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            step += 1
+            if log is not None:
+                log(
+                    {
+                        "step": step,
+                        "epoch": epoch + 1,
+                        "loss": float(loss.detach()),
+                        "train_pair_accuracy": float((margin > 0).float().mean()),
+                    }
+                )
+    module.eval()
+    accuracy = reward.pair_accuracy(held)
+    target = Path(output_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    module.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    summary = {
+        "trainer": "offline:bradley-terry",
+        "trained": True,
+        "steps": step,
+        "train_pairs": len(train),
+        "held_out_pairs": len(held),
+        "held_out_accuracy_initial": accuracy_initial,
+        "held_out_accuracy": accuracy,
+        "reward_model": str(target),
+        "config": asdict(cfg),
+    }
+    from codex_ml.io import atomic_write_json
+
+    atomic_write_json(
+        target / REWARD_CONFIG,
+        {
+            "separator": SEPARATOR,
+            "max_length": cfg.max_length,
+            "base_model": str(base),
+            "held_out_accuracy": accuracy,
+            "held_out_pairs": len(held),
+        },
+    )
+    return summary
+
+
+class BradleyTerryTrainer:
+    """The trainer component: ``fit`` trains a reward model from the run's model checkpoint on the run's
+    preference set and saves it to ``output_dir/reward_model`` (``output_dir/final`` is not used)."""
+
+    def __init__(self, settings: BradleyTerrySettings) -> None:
+        self.settings = settings
+
+    def fit(
+        self,
+        model: Any,
+        dataset: Any,
+        *,
+        tokenizer: Any = None,
+        log: Any = None,
+        output_dir: str | os.PathLike[str] | None = None,
+    ) -> dict[str, Any]:
+        base = getattr(model, "source", None)
+        if base is None or not (Path(base) / "config.json").is_file():
+            raise CodexMLError(
+                "offline:bradley-terry trains from a transformers checkpoint directory: use "
+                "model=offline/gpt2 (or offline/tinyllama) so the model has one"
+            )
+        if output_dir is None:
+            raise CodexMLError("offline:bradley-terry needs an output directory to save the reward model in")
+        return train_bradley_terry(list(dataset), base, Path(output_dir) / "reward_model", self.settings, log)
+
+
+def load_bradley_terry_trainer(**settings: Any) -> BradleyTerryTrainer:
+    """Factory registered as trainer ``offline:bradley-terry``."""
+    return BradleyTerryTrainer(BradleyTerrySettings.build(settings))
+
+
+def load_bradley_terry_reward(path: str | os.PathLike[str]) -> BradleyTerryReward:
+    """Factory registered as reward model ``offline:bradley-terry``: ``path`` is a directory the trainer saved."""
+    directory = Path(path)
+    config_file = directory / REWARD_CONFIG
+    if not config_file.is_file():
+        raise MalformedArtifactError(
+            f"{directory}: no {REWARD_CONFIG}; it is not a reward model saved by the offline:bradley-terry trainer"
+        )
+    from codex_ml.artifacts.files import read_json_object
+    from codex_ml.offline.models.offline_env import import_transformers
+
+    config = read_json_object(
+        config_file,
+        required={"max_length": int},
+        optional={"separator": str, "base_model": str, "held_out_accuracy": (float, type(None)), "held_out_pairs": int},
+        allow_extra=True,
+    )
+    transformers = import_transformers()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
+    module = transformers.AutoModelForSequenceClassification.from_pretrained(
+        directory, local_files_only=True, trust_remote_code=False, use_safetensors=True
+    )
+    if not math.isfinite(float(config["max_length"])) or config["max_length"] < 1:
+        raise MalformedArtifactError(f"{config_file}: max_length must be >= 1")
+    return BradleyTerryReward(module, tokenizer, max_length=config["max_length"], source=directory)

@@ -1,0 +1,64 @@
+"""offline:bradley-terry: learns the shipped preference pairs, saves, and serves as a reward model by name and path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from guards import require_torch
+
+require_torch()
+
+from codex_ml.errors import PreferenceError
+from codex_ml.offline.rl.bradley_terry import BradleyTerrySettings, check_pairs, train_bradley_terry
+from codex_ml.plugins.registries import datasets, reward_models
+
+
+@pytest.fixture(scope="module")
+def trained(policy_dir, tmp_path_factory):
+    pairs = list(datasets.resolve_and_instantiate("offline:preferences"))
+    out = tmp_path_factory.mktemp("bt") / "reward_model"
+    summary = train_bradley_terry(
+        pairs, policy_dir, out, BradleyTerrySettings(epochs=2, batch_size=8, learning_rate=3e-3)
+    )
+    return summary, out
+
+
+def test_held_out_accuracy_beats_chance_clearly(trained):
+    summary, _ = trained
+    assert summary["held_out_pairs"] == 32 and summary["train_pairs"] == 96  # tasks held out by the script
+    assert summary["held_out_accuracy"] >= 0.8, summary
+    assert summary["held_out_accuracy"] > summary["held_out_accuracy_initial"]
+
+
+def test_usable_as_a_reward_model_by_name_and_path(trained):
+    _, out = trained
+    reward = reward_models.resolve_and_instantiate("offline:bradley-terry", path=out)
+    good = reward.score(
+        "How do I read a CSV file?",
+        "Here are the steps to read a CSV file: first check what you have, then test the result.",
+    )
+    bad = reward.score("How do I read a CSV file?", "That is a stupid question, figure it out yourself.")
+    assert isinstance(good, float) and good > bad
+    assert json.loads((out / "reward_config.json").read_text())["held_out_accuracy"] >= 0.8
+    from transformers import AutoModelForSequenceClassification
+
+    assert AutoModelForSequenceClassification.from_pretrained(out).config.num_labels == 1
+
+
+def test_bad_pairs_are_named():
+    with pytest.raises(PreferenceError, match="record 1 has chosen equal to rejected"):
+        check_pairs(
+            [{"prompt": "p", "chosen": "a", "rejected": "b"}, {"prompt": "p", "chosen": "same", "rejected": "same"}]
+        )
+    with pytest.raises(PreferenceError, match="record 0 lacks text field.*'rejected'"):
+        check_pairs([{"prompt": "p", "chosen": "a"}])
+    with pytest.raises(PreferenceError, match="empty"):
+        check_pairs([])
+
+
+def test_a_directory_not_saved_by_the_trainer_is_refused(policy_dir):
+    from codex_ml.errors import MalformedArtifactError
+
+    with pytest.raises(MalformedArtifactError, match="no reward_config.json"):
+        reward_models.resolve_and_instantiate("offline:bradley-terry", path=policy_dir)
