@@ -55,7 +55,7 @@ def test_tokenising_shows_a_bar_on_a_terminal_only(monkeypatch):
     import io
     import sys
 
-    from codex_ml.offline.training.packing import encode_all
+    from codex_ml.offline.training.token_cache import tokenize
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -68,9 +68,10 @@ def test_tokenising_shows_a_bar_on_a_terminal_only(monkeypatch):
     texts = [f"document {i}" for i in range(600)]
     shown = Terminal()
     monkeypatch.setattr(sys, "stderr", shown)
-    assert encode_all(texts, Chars(), show_progress=True) == [Chars().encode(t) for t in texts]
+    tokens, offsets = tokenize(texts, Chars(), show_progress=True)
+    assert tokens[offsets[5]:offsets[6]].tolist() == Chars().encode(texts[5])
     assert "tokenise" in shown.getvalue() and "/600" in shown.getvalue()
     hidden = Terminal()
     monkeypatch.setattr(sys, "stderr", hidden)
-    encode_all(texts, Chars(), show_progress=False)
+    tokenize(texts, Chars(), show_progress=False)
     assert hidden.getvalue() == ""

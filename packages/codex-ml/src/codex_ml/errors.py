@@ -77,6 +77,14 @@ class RunNotFoundError(CodexMLError, LookupError):
     """``codex-ml runs``: the named run is not a run directory under the runs folder."""
 
 
+class DeviceError(CodexMLError):
+    """The configured training device or precision is not available on this machine."""
+
+
+class TrackerMissingError(CodexMLError):
+    """A tracker named in ``training.report_to`` is not installed."""
+
+
 #: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
 #: 2 like a usage error, so scripts can tell them from a failed run (1).
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (

@@ -25,7 +25,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
         summary = run_train(composed, quiet=quiet)
     if as_json:
         emit_json(summary)
-    elif not quiet:
+    elif not quiet and "run_dir" in summary:  # torchrun ranks other than 0 report nothing
         _report(summary)
 
 
