@@ -20,6 +20,6 @@ def test_readme_has_both_commands_activation_gpu_and_the_name_clash():
 def test_licence_file_matches_every_distributions_declared_licence():
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License") and "WITHOUT WARRANTY OF ANY KIND" in text
-    declared = {path.parent.name: re.search(r'^license = "([^"]+)"', path.read_text(), re.M).group(1)
+    declared = {path.parent.name: re.search(r'^license = "([^"]+)"', path.read_text(), re.MULTILINE).group(1)
                 for path in (ROOT / "packages").glob("*/pyproject.toml")}
     assert declared and set(declared.values()) == {"MIT"}, declared

@@ -4,9 +4,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from packaging.requirements import Requirement
-
 from codex_ml.plugins.requirement import fast_check, requirement_verdict
+from packaging.requirements import Requirement
 
 SPECS = ["", ">=0.1", ">=0.1,<0.2", "<0.1", "==0.1", "==0.1.0", "!=0.1", "~=0.1", "~=0.1.0", "~=1.2.3", ">0.1",
          "<=0.1", ">=0.2,<1", "==1.0.0.0", "(>=0.1,<0.2)"]

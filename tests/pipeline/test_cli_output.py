@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pipeline_helpers import only_run_dir, read_json, run_cli
 
 

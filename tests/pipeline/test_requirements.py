@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pipeline_helpers import cli_env, only_run_dir, run_cli
 
 WITHOUT_RL_AND_TRAINING = "codex-ml-offline-rl,codex-ml-offline-training"

@@ -6,7 +6,6 @@ import struct
 import sys
 
 import pytest
-
 from pipeline_helpers import run_cli
 
 
@@ -84,7 +83,7 @@ def test_plot_without_matplotlib_says_what_to_install(project, tmp_path):
                f"main(['runs', 'plot', 'a', '-o', {str(tmp_path / 'c.png')!r}])")
     import subprocess
 
-    result = subprocess.run([sys.executable, "-c", blocker], cwd=project, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", blocker], cwd=project, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1
     assert "runs plot needs matplotlib" in result.stderr and "pip install 'codex-ml[plot]'" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "c.png").exists()
@@ -101,5 +100,5 @@ def test_runs_commands_import_nothing_heavy(project):
     code = ("import sys; from click.testing import CliRunner; from codex_ml.cli.main import cli; "
             "r = CliRunner().invoke(cli, ['runs', 'compare', 'a', 'b']); assert r.exit_code == 0, r.output; "
             "print(sorted(m for m in ('torch', 'transformers', 'hydra', 'matplotlib') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60, check=False)
     assert result.stdout.strip() == "[]", result.stderr

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from codex_ml.errors import ConfigError
 from codex_ml.config.searchpath import checked_entry, plugin_sources
+from codex_ml.errors import ConfigError
 
 
 def test_accepted_forms(tmp_path):

@@ -11,7 +11,7 @@ from typing import Any
 _EXPORTS = {"ArtifactSpec": "spec", "Candidate": "resolver", "Resolution": "resolver", "project_root": "resolver",
             "resolve": "resolver"}
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ArtifactSpec", "Candidate", "Resolution", "project_root", "resolve"]
 
 
 def __getattr__(name: str) -> Any:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import click
-
 from codex_ml.cli.run_options import (
-    OVERRIDES_HELP, compose_from_cli, emit_json, run_options, stdout_reserved_for_json,
+    OVERRIDES_HELP,
+    compose_from_cli,
+    emit_json,
+    run_options,
+    stdout_reserved_for_json,
 )
 
 

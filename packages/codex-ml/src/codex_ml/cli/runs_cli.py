@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import click
-
 from codex_ml.runs.reading import config_diff, find_runs, load_run, resolve_run, runs_root
 
 _ROOT_OPTION = click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,

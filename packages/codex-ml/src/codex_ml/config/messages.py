@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import re
 
-from codex_ml import kinds
+from codex_ml.config.groups import config_groups
 from codex_ml.config.hydra_call import compose_raw
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
 from codex_ml.config.suggest import did_you_mean
-
-
-def config_groups() -> tuple[str, ...]:
-    """The groups the pipeline reads: one per declared kind, plus ``interfaces`` (reward model and agent
-    presets) and ``evaluation`` (evaluation sets by name)."""
-    return (*(kind.config_group for kind in kinds.all_kinds()), "interfaces", "evaluation")
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
                 "~key (delete), GROUP/OPTION (select an option); see docs/usage.md.")

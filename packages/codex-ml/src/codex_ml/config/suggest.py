@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 from codex_ml.config.arguments import Selection
-from codex_ml.errors import ConfigError
+from codex_ml.config.groups import config_groups
 from codex_ml.config.searchpath import ConfigSource, group_options
+from codex_ml.errors import ConfigError
 
 #: Folders of the core's conf directory that hold primary configs (``-cn offline/catalogue``), not options.
 PRIMARY_FOLDERS = frozenset({"offline"})
@@ -28,8 +29,6 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 
 def known_groups(sources: list[ConfigSource]) -> list[str]:
     """Every config group: the pipeline's own plus any folder a search-path entry holds."""
-    from codex_ml.config.messages import config_groups
-
     found = set(config_groups())
     for source in sources:
         directory = source.directory

@@ -13,7 +13,7 @@ from typing import Any
 
 from codex_ml.formats.evalset import EvalSample
 from codex_ml.pipeline.predict import predict, scoring_method
-from codex_ml.pipeline.progress import progress
+from codex_ml.utils.progress import progress
 
 
 def _takes_labels(metric: Any) -> bool:

@@ -15,10 +15,10 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.components import accepts
-from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
 from codex_ml.runs.directory import deprecated_names
+from codex_ml.utils.progress import progress
 
 
 def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],

@@ -237,9 +237,8 @@ def api_incompatibility(meta: Any) -> str | None:
     """
     if meta is None:
         return None
-    from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
-
     from codex_ml.plugins.requirement import requirement_verdict
+    from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
 
     installed = core_version()
     for line in meta.get_all("Requires-Dist") or []:

@@ -43,7 +43,7 @@ class ArtefactRecord:
                quiet: bool = True) -> ArtefactRecord:
         """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's.
         With ``quiet=False`` a terminal shows a byte-count bar (multi-GB weights take a while the first time)."""
-        from codex_ml.pipeline.progress import bar
+        from codex_ml.utils.progress import bar
 
         cache = cache if cache is not None else HashCache()
         paths = artefact_files(path)

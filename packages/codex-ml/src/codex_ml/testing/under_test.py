@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 ENTRY_POINT_GROUP = "codex_ml"
 INI_NAME = "codex_ml_plugin_under_test"
@@ -37,7 +37,7 @@ def project_name(rootpath: Path) -> str | None:
         try:
             import tomli as tomllib  # type: ignore[no-redef]
         except ModuleNotFoundError:
-            match = re.search(r'^\s*name\s*=\s*"([^"]+)"', path.read_text(encoding="utf-8"), re.M)
+            match = re.search(r'^\s*name\s*=\s*"([^"]+)"', path.read_text(encoding="utf-8"), re.MULTILINE)
             return match.group(1) if match else None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

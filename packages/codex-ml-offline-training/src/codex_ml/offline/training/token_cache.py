@@ -87,7 +87,7 @@ def _file_sha256(path: Path) -> str:
 def tokenize(texts: Sequence[str], tokenizer: Any, *, show_progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """All documents as one uint32 array plus offsets, encoded in chunks (never one Python list per corpus);
     ``show_progress`` draws a bar by documents on a terminal."""
-    from codex_ml.pipeline.progress import bar
+    from codex_ml.utils.progress import bar
 
     shown = bar(total=len(texts), desc="tokenise", quiet=not show_progress, unit="doc")
     batch = getattr(tokenizer, "encode_batch", None)
