@@ -84,7 +84,9 @@ def test_a_plugin_ships_an_evaluation_set_by_name(installed_plus, tmp_path):
 
     installed_plus(Acme(), distribution="acme-evals")
     composed = compose_config("config", ["evaluation=acme/qa"])
-    assert composed.config["evaluation"] == {"dataset": {"plugin": "acme:qa", "path": None}, "max_samples": 5}
+    evaluation = composed.config["evaluation"]
+    assert evaluation["dataset"] == {"plugin": "acme:qa", "path": None} and evaluation["max_samples"] == 5
+    assert evaluation["target_delimiter"] == " "  # inherited from evaluation/base
     assert composed.choices["evaluation"] == "acme/qa"
     default = compose_config("config", [])
     assert default.config["evaluation"]["dataset"]["plugin"] == "offline:tiny-eval"
