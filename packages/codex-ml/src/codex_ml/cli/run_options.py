@@ -29,6 +29,8 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--json", "as_json", is_flag=True,
                      help="Print the run's summary as one JSON document on stdout, and nothing else there."),
         click.option("--traceback", is_flag=True, help="Show the full traceback on errors."),
+        click.option("--skip-doctor", is_flag=True,
+                     help="Start even when `codex-ml doctor` finds a blocking problem (checked before any work)."),
         click.argument("overrides", nargs=-1, type=click.UNPROCESSED),
     ]
     for decorator in reversed(decorators):

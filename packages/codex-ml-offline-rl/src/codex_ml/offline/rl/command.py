@@ -21,6 +21,7 @@ def rl(
     quiet: bool,
     as_json: bool,
     traceback: bool,
+    skip_doctor: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Train an RL agent from rewards (codex-ml rl -cn offline/rl); writes runs/<timestamp>-<config>/."""
@@ -28,10 +29,11 @@ def rl(
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return
+    from codex_ml.doctor import preflight
     from codex_ml.offline.rl.loop import run_rl
 
     with stdout_reserved_for_json(as_json):
-        summary = run_rl(composed, quiet=quiet)
+        summary = run_rl(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
     if as_json:
         emit_json(summary)
         return
