@@ -101,10 +101,10 @@ def test_pruning_deletes_only_checkpoints_this_run_wrote(policy_dir: Path, tmp_p
     foreign = run / "checkpoints" / "checkpoint-00000001"  # another run's, placed here by hand
     foreign.mkdir()
     state = json.loads((run / "checkpoints" / "checkpoint-00000002" / "loop_state.json").read_text())
-    (foreign / "loop_state.json").write_text(json.dumps({**state, "step": 1, "run_id": "another run"}))
+    (foreign / "loop_state.json").write_text(json.dumps({**state, "step": 1}))
     run_rl(compose_rl(policy_dir, run, "rl.steps=4", "rl.resume=true", *common), quiet=True)
-    # ours (2 from before the resume, then 3) pruned down to the newest; the other run's stays
-    assert checkpoint_names(run) == ["checkpoint-00000001", "checkpoint-00000004"]
+    # this attempt wrote 3 and 4 and keeps the newest; the other run's and the earlier attempt's stay
+    assert checkpoint_names(run) == ["checkpoint-00000001", "checkpoint-00000002", "checkpoint-00000004"]
 
 
 def test_a_non_finite_loss_stops_the_run_keeping_the_last_good_checkpoint(policy_dir: Path, tmp_path: Path,

@@ -12,8 +12,8 @@ overrides.json, metrics.jsonl (append-only, synced at each checkpoint, rewound t
 on resume), ``checkpoints/checkpoint-<step>/`` (agent state + loop position), ``final/``
 (``save_pretrained`` for model policies), summary.json, provenance.json. Checkpoints and final/ are
 written to a temporary sibling and renamed into place with ``manifest.json`` written last; leftovers of
-interrupted saves are removed at start; pruning deletes only checkpoints this run wrote (``run_id`` in
-their loop_state.json, kept across resumes).
+interrupted saves are removed at start; pruning deletes only checkpoints this process wrote (never
+another run's, nor those of an earlier attempt that this one resumes).
 ``rl.resume=true`` continues from the newest checkpoint in ``output_dir`` (checked against its manifest)
 and gives bitwise the same result on CPU as an uninterrupted run.
 """
@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import random
-import secrets
 import shutil
 import statistics
 import time
@@ -220,7 +219,6 @@ def _run(
     checkpoints = run.path / "checkpoints"
     config_hash = _config_hash(config)
     order, start, bad_run, resumed_from = PromptOrder(len(prompts), int(config.get("seed") or 0)), 0, 0, None
-    run_id = secrets.token_hex(8)  # kept across resumes: marks the checkpoints this run may prune
     if run.writes:  # leftovers of this run directory's interrupted checkpoint saves (final/'s: RunDirectory)
         remove_partial_saves(checkpoints)
     resume = _resume_from(settings, checkpoints)
@@ -235,15 +233,13 @@ def _run(
         agent.load(resume / "agent")
         order = PromptOrder(len(prompts), order.seed, **state["order"])
         start, bad_run, resumed_from = int(state["step"]), int(state["bad_run"]), str(resume)
-        run_id = state.get("run_id") or run_id
         _keep_metrics(run, start)
     saved, skipped, curve = [], 0, []
-    # the checkpoints this run wrote (before a resume too): the only ones pruning may delete
-    written = [p for p in _checkpoints(checkpoints) if _run_id_of(p) == run_id]
+    written: list[Path] = []  # the checkpoints this process wrote: the only ones pruning may delete
 
     def checkpoint(step: int, bad: int) -> None:
         run.flush()  # the metrics up to this step are on disk before the checkpoint that resumes after them
-        state = {**_loop_state(config_hash, order, bad), "run_id": run_id}
+        state = _loop_state(config_hash, order, bad)
         saved.append(str(save_checkpoint(checkpoints, step, agent, state, settings.keep_checkpoints, written)))
 
     for step in progress(range(start, settings.steps), total=settings.steps - start, desc="rl", quiet=quiet):
@@ -343,13 +339,6 @@ def _run(
     run.write_json("summary.json", summary)
     session.write_provenance(session.artefacts())
     return summary
-
-
-def _run_id_of(checkpoint: Path) -> str | None:
-    try:
-        return json.loads((checkpoint / LOOP_STATE).read_text()).get("run_id")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 def _loop_state(config_hash: str, order: PromptOrder, bad_run: int) -> dict[str, Any]:
