@@ -36,10 +36,10 @@ from codex_ml.config.compose import Composed
 from codex_ml.errors import NonFiniteLossError, NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
 from codex_ml.io import atomic_write_json
-from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Preflight, Session
 from codex_ml.runs.saves import atomic_directory, remove_partial_saves, write_manifest_last
+from codex_ml.utils.progress import progress
 
 CHECKPOINT_PREFIX = "checkpoint-"
 LOOP_STATE = "loop_state.json"
