@@ -3,7 +3,8 @@
 A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <setting>: ...}``:
 
 - ``plugin`` is the registered name; ``name``, when set, replaces it and is matched exactly, then
-  case-insensitively, then as ``offline:<name>`` (so ``model.name=MiniLM`` works);
+  case-insensitively, then, for a name without a namespace, as the one registered ``<namespace>:<name>``
+  (so ``model.name=MiniLM`` finds ``offline:minilm`` while no other namespace has a ``minilm``);
 - ``path`` (or ``name_or_path``, which wins) is the explicit artefact location; the shared resolver
   does the rest of the search, so resolution is identical to the registries';
 - ``kwargs`` and every other non-null key are keyword arguments of the component's factory
@@ -60,9 +61,9 @@ def _lookup(kind: str, wanted: str, provider: str | None = None) -> ComponentSpe
     names = registry.names()
     folded = [n for n in names if n.lower() == wanted.lower()]
     if not folded and ":" not in wanted:
-        folded = [n for n in names if n.lower() == f"offline:{wanted.lower()}"]
+        folded = [n for n in names if n.partition(":")[2].lower() == wanted.lower()]
     if len(folded) == 1:
-        return registry.get(folded[0])
+        return registry.get(folded[0], provider=provider)
     return registry.get(wanted)  # raises UnknownComponentError with the available names
 
 
