@@ -1,9 +1,11 @@
 """Batched decoding on token ids: the one generation path for evaluation, ``CausalLM.generate`` and the RL
 rollouts (``offline:grpo``/``offline:rloo`` sample through :func:`generate`).
 
-transformers models decode with their own ``generate`` (KV cache, left padding, the usual sampling knobs);
-any other module mapping ``input_ids`` to ``.logits`` (MiniLM) is decoded here step by step with the same
-knobs, recomputing the window each step since it has no cache. Works on ids so callers choose the tokenizer.
+transformers causal LMs decode in one KV-cached loop over the model's forward (left-padded prefill, then
+one token per step; checked token for token against transformers' greedy ``generate``), which skips
+``generate``'s per-step overhead -- it matters for RL sampling. Any other module mapping ``input_ids`` to
+``.logits`` (MiniLM) is decoded step by step with the same knobs, recomputing the window each step since it
+has no cache. Works on ids so callers choose the tokenizer.
 
 Randomness: ``seed`` or a ``torch.Generator`` (which the call advances by one draw, so a caller that saves and
 restores it samples the same tokens again) seeds a forked RNG; the caller's global stream is left untouched.
@@ -11,6 +13,7 @@ restores it samples the same tokens again) seeds a forked RNG; the caller's glob
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +111,7 @@ def generate_batch(module: Any, prompts: Sequence[Sequence[int]], **options: Any
     return generate(module, prompts, **options).without_eos()
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: int = 32, do_sample: bool = False,
              temperature: float = 1.0, top_p: float = 1.0, top_k: int = 0, eos_token_id: int | None = None,
              pad_token_id: int | None = None, seed: int | None = None, generator: torch.Generator | None = None,
@@ -116,7 +119,7 @@ def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: i
     """Completions of ``prompts`` decoded as one batch, each cut after its first EOS.
 
     ``seed`` or ``generator`` (not both) make sampling reproducible; ``logprobs=True`` also returns each
-    generated token's log-probability (see :class:`Completions`), at the cost of keeping every step's logits.
+    generated token's log-probability (see :class:`Completions`).
     """
     if seed is not None and generator is not None:
         raise ValueError("pass seed or generator, not both")
@@ -135,31 +138,45 @@ def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: i
     try:
         with _seeded(_device_of(module), seed):
             decode = _hf_generate if is_transformers_model(module) else _plain_generate
-            tokens, logits = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
+            tokens, token_logprobs = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
     finally:
         module.train(was_training)
-    return _completions(tokens, logits, sampling.temperature, eos_token_id)
+    return _completions(tokens, token_logprobs, eos_token_id)
 
 
-def _completions(tokens: torch.Tensor, logits: torch.Tensor | None, temperature: float,
-                 eos: int | None) -> Completions:
-    """Rows of ``tokens`` (batch, steps) cut after the first EOS; log-probabilities from ``logits``
-    (batch, steps, vocab) scaled by ``temperature``."""
+def _completions(tokens: torch.Tensor, token_logprobs: torch.Tensor | None, eos: int | None) -> Completions:
+    """Rows of ``tokens`` (batch, steps) and their log-probabilities (batch, steps) cut after the first EOS."""
     rows = tokens.tolist()
     lengths = [row.index(eos) + 1 if eos is not None and eos in row else len(row) for row in rows]
     stopped = [eos is not None and eos in row for row in rows]
-    picked = None
-    if logits is not None:
-        scaled = torch.log_softmax(logits.float() / temperature, dim=-1)
-        picked = scaled.gather(-1, tokens.to(scaled.device)[..., None])[..., 0].cpu().tolist()
+    picked = token_logprobs.tolist() if token_logprobs is not None else None
     return Completions([row[:n] for row, n in zip(rows, lengths)],
                        [lp[:n] for lp, n in zip(picked, lengths)] if picked is not None else None, stopped)
 
 
+def _scaled_logprobs(logits: torch.Tensor, tokens: torch.Tensor, temperature: float) -> torch.Tensor:
+    """log_softmax(logits / temperature) at ``tokens``: logits (..., vocab), tokens (...)."""
+    scaled = torch.log_softmax(logits.float() / temperature, dim=-1)
+    return scaled.gather(-1, tokens.to(scaled.device)[..., None])[..., 0]
+
+
+def _forward_keywords(module: Any) -> tuple[str, dict[str, int]]:
+    """The KV-cache keyword of this transformers version (``cache`` in 5.x, ``past_key_values`` before), and
+    ``logits_to_keep=1`` where supported so the prefill projects only the last position onto the vocabulary."""
+    parameters = inspect.signature(module.forward).parameters
+    key = "cache" if "cache" in parameters else "past_key_values"
+    return key, ({"logits_to_keep": 1} if "logits_to_keep" in parameters else {})
+
+
 def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: int | None, pad: int | None,
-                 keep_logits: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Left-padded batch through transformers' ``generate`` (KV cache on by default): the new tokens
-    (batch, steps) and, if ``keep_logits``, the raw logits that chose them (batch, steps, vocab)."""
+                 keep_logprobs: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """KV-cached decoding over the model's forward: prefill the left-padded batch once, then one token per
+    step, stopping when every row has sampled EOS. Returns the new tokens (batch, steps; ``pad`` after a row's
+    EOS) and, if ``keep_logprobs``, their log-probabilities under ``log_softmax(logits / temperature)``.
+
+    Mirrors transformers' ``generate`` (same position ids, float32 logits, temperature -> top-k -> top-p,
+    ``torch.multinomial`` on the global RNG) without its per-step bookkeeping; the greedy tests check it
+    token for token against ``generate``."""
     device = _device_of(module)
     pad = pad if pad is not None else (eos if eos is not None else 0)
     context = _context_length(module)
@@ -168,19 +185,48 @@ def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: 
         prompts = [p[-(context - s.max_new_tokens):] for p in prompts]
     width = max(len(p) for p in prompts)
     input_ids = torch.full((len(prompts), width), pad, dtype=torch.long)
-    attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    mask = torch.zeros((len(prompts), width), dtype=torch.long)
     for row, ids in enumerate(prompts):
         input_ids[row, width - len(ids):] = torch.tensor(ids)
-        attention_mask[row, width - len(ids):] = 1
-    kwargs: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "do_sample": s.do_sample, "pad_token_id": pad,
-                              "eos_token_id": eos, "use_cache": True, "return_dict_in_generate": True,
-                              "output_logits": keep_logits}
-    if s.do_sample:
-        kwargs.update(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k)
-    else:  # leave the model's own sampling defaults out of a greedy call
-        kwargs.update(temperature=None, top_p=None, top_k=None)
-    out = module.generate(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device), **kwargs)
-    return out.sequences[:, width:].cpu(), torch.stack(out.logits, dim=1) if keep_logits else None
+        mask[row, width - len(ids):] = 1
+    input_ids, mask = input_ids.to(device), mask.to(device)
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)  # as transformers' generate builds them
+    cache_key, extra = _forward_keywords(module)
+    cache: Any = None
+    try:
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=module.config)
+    except (ImportError, TypeError):  # older transformers: the model creates its own cache
+        cache = None
+    batch = len(prompts)
+    done = torch.zeros(batch, dtype=torch.bool, device=device)
+    tokens: list[torch.Tensor] = []
+    token_logprobs: list[torch.Tensor] = []
+    step_ids, step_positions = input_ids, positions
+    for _ in range(s.max_new_tokens):
+        out = module(input_ids=step_ids, attention_mask=mask, position_ids=step_positions, use_cache=True,
+                     **{cache_key: cache}, **extra)
+        cache = out[cache_key] if cache_key in out else out["past_key_values"]
+        logits = out["logits"][:, -1, :].float()
+        if s.do_sample:
+            probs = torch.softmax(filter_logits(logits / s.temperature, s.top_k, s.top_p), dim=-1)
+            token = torch.multinomial(probs, 1)[:, 0]
+        else:
+            token = logits.argmax(-1)
+        token = token.masked_fill(done, pad)
+        tokens.append(token)
+        if keep_logprobs:
+            token_logprobs.append(_scaled_logprobs(logits, token, s.temperature))
+        if eos is not None:
+            done = done | (token == eos)
+            if bool(done.all()):
+                break
+        step_ids = token[:, None]
+        step_positions = step_positions[:, -1:] + 1
+        mask = torch.cat([mask, torch.ones((batch, 1), dtype=mask.dtype, device=device)], dim=1)
+    new = torch.stack(tokens, dim=1).cpu()
+    return new, torch.stack(token_logprobs, dim=1).cpu() if keep_logprobs else None
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
@@ -199,7 +245,8 @@ def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tenso
 def _plain_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: int | None, pad: int | None,
                     keep_logits: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Right-aligned decoding for modules without a cache: each row keeps its own window. Returns the new
-    tokens (batch, steps; ``pad`` after a row's EOS) and, if ``keep_logits``, the logits that chose them."""
+    tokens (batch, steps; ``pad`` after a row's EOS) and, if ``keep_logits``, their log-probabilities under
+    ``log_softmax(logits / temperature)``."""
     device = _device_of(module)
     context = _context_length(module)
     pad = pad if pad is not None else (eos if eos is not None else 0)
@@ -238,8 +285,8 @@ def _plain_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eo
         tokens[i, : len(row)] = torch.tensor(row, dtype=torch.long)
     if not keep_logits:
         return tokens, None
-    vocab = step_logits[0][0].shape[-1]  # every row decodes at least one token
-    logits_out = torch.zeros((len(new), steps, vocab))
+    logprobs = torch.zeros((len(new), steps))
     for i, row_logits in enumerate(step_logits):
-        logits_out[i, : len(row_logits)] = torch.stack(row_logits).cpu()
-    return tokens, logits_out
+        logprobs[i, : len(row_logits)] = _scaled_logprobs(torch.stack(row_logits), tokens[i, : len(row_logits)],
+                                                          s.temperature).cpu()
+    return tokens, logprobs
