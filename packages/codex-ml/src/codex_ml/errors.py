@@ -35,6 +35,16 @@ class MalformedArtifactError(CodexMLError, ValueError):
     """An artefact file exists but its content is not what the component expects."""
 
 
+class InvalidSettingError(MalformedArtifactError):
+    """A component setting has the wrong type or is out of range. ``key`` and ``reason`` let the pipeline
+    name where the value came from (an override, a config file) instead of the component's own file;
+    ``from_file`` is true when the value was read from the component's file itself."""
+
+    def __init__(self, message: str, *, key: str | None = None, reason: str | None = None, from_file: bool = False):
+        super().__init__(message)
+        self.key, self.reason, self.from_file = key, reason or message, from_file
+
+
 class UnknownSettingError(CodexMLError, TypeError):
     """A component was given a setting it does not know."""
 
@@ -73,31 +83,32 @@ class ResumeMismatchError(CodexMLError):
     """The checkpoint was written by a run with a different configuration or different data."""
 
 
+class RunNotFoundError(CodexMLError, LookupError):
+    """``codex-ml runs``: the named run is not a run directory under the runs folder."""
+
+
+class RunLockedError(CodexMLError):
+    """Another process holds the run directory's lock (the message names its pid, host and start time)."""
+
+
+class RunDirectoryExistsError(CodexMLError):
+    """The output directory already holds a run and neither resume nor overwrite was asked for."""
+
+
+class DoctorBlockedError(CodexMLError):
+    """``train``/``evaluate`` refused to start: a doctor check found a blocking problem."""
+
+
+class NonFiniteLossError(CodexMLError):
+    """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
+
+
 class DeviceError(CodexMLError):
     """The configured training device or precision is not available on this machine."""
 
 
 class TrackerMissingError(CodexMLError):
     """A tracker named in ``training.report_to`` is not installed."""
-
-
-#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
-#: 2 like a usage error, so scripts can tell them from a failed run (1).
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (ConfigError, 2),
-    (ComponentConfigError, 2),
-    (CodexMLError, 1),
-)
-#: Ctrl-C, as shells report it.
-INTERRUPTED = 130
-
-
-def exit_code(error: BaseException) -> int:
-    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
-    for kind, code in EXIT_CODES:
-        if isinstance(error, kind):
-            return code
-    return 1
 
 
 class RecordSchemaError(CodexMLError, ValueError):
@@ -122,3 +133,30 @@ class RLConfigError(ConfigError, ValueError):
 
 class NonFiniteRewardError(CodexMLError):
     """Too many RL steps in a row had a NaN or infinite reward."""
+
+
+class EvaluationError(CodexMLError, ValueError):
+    """The model and the evaluation set cannot be scored together."""
+
+
+class ScoringRequestError(CodexMLError, ValueError):
+    """A scoring request that cannot be scored (an empty continuation, one longer than the model's window)."""
+
+
+#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
+#: 2 like a usage error, so scripts can tell them from a failed run (1).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConfigError, 2),
+    (ComponentConfigError, 2),
+    (CodexMLError, 1),
+)
+#: Ctrl-C, as shells report it.
+INTERRUPTED = 130
+
+
+def exit_code(error: BaseException) -> int:
+    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1
