@@ -73,6 +73,14 @@ class ResumeMismatchError(CodexMLError):
     """The checkpoint was written by a run with a different configuration or different data."""
 
 
+class DeviceError(CodexMLError):
+    """The configured training device or precision is not available on this machine."""
+
+
+class TrackerMissingError(CodexMLError):
+    """A tracker named in ``training.report_to`` is not installed."""
+
+
 #: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
 #: 2 like a usage error, so scripts can tell them from a failed run (1).
 EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (

@@ -19,7 +19,7 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
     from codex_ml.pipeline.training import run_train
 
     summary = run_train(composed, quiet=quiet)
-    if not quiet:
+    if not quiet and "run_dir" in summary:  # torchrun ranks other than 0 report nothing
         _report(summary)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import time
 from collections import Counter
 from typing import Any
 
@@ -27,6 +29,7 @@ def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[
     reward = WeightedReward({"reward_model": (1.0, session["reward_model"])})
     agent = session["rl_agent"]
     limit = rollout_cfg.get("max_records")
+    began = time.perf_counter()
     records = list(itertools.islice(dataset, int(limit) if limit else None))
     prompts = [prompt_of(record, rollout_cfg.get("prompt_field"), index=i) for i, record in enumerate(records)]
     steps = []
@@ -49,6 +52,7 @@ def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[
         "max_reward": max(rewards) if rewards else None,
         "completions": dict(Counter(step["completion"] for step in steps)),
         "agent_update": update,
+        "seconds": round(time.perf_counter() - began, 3),
     }
 
 
@@ -70,6 +74,8 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
     log = lambda record: session.run.log({"phase": "train", **dict(record)})
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
+    if not session.run.writes:  # a torchrun process other than rank 0: training was its whole share
+        return {"command": "train", "rank": os.environ.get("RANK"), "training": fit_summary}
 
     rollout_cfg = config.get("rollout") or {}
     rollouts = _rollouts(session, dataset, tokenizer, rollout_cfg, quiet)
@@ -86,6 +92,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
         **deprecated_names(session.run.path),
         "components": session.components(),
         "trained": bool(fit_summary.get("trained")) if isinstance(fit_summary, dict) else None,
+        "world_size": fit_summary.get("world_size", 1) if isinstance(fit_summary, dict) else 1,
         "training": fit_summary,
         "rollouts": rollouts,
         "evaluation": evaluation,

@@ -7,6 +7,7 @@ second and when the run ends, which keeps each snapshot complete without paying 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -41,34 +42,52 @@ def default_run_path(config_name: str, base: Path | None = None, now: datetime |
     return candidate
 
 
-class RunDirectory:
-    """Creates the directory and writes the run's files; ``log`` is the trainers' ``LogFn``."""
+def is_main_process() -> bool:
+    """False in the processes torchrun starts with ``RANK`` > 0: only rank 0 writes the run directory."""
+    return os.environ.get("RANK", "0") == "0"
 
-    def __init__(self, path: Path) -> None:
+
+class RunDirectory:
+    """Creates the directory and writes the run's files; ``log`` is the trainers' ``LogFn``. In a process other
+    than torchrun's rank 0 it writes nothing (``writes`` is False) and every write is a no-op."""
+
+    def __init__(self, path: Path, *, writes: bool | None = None) -> None:
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.writes = is_main_process() if writes is None else writes
+        if self.writes:
+            self.path.mkdir(parents=True, exist_ok=True)
         self._metrics: list[str] = []
         self._last_flush = 0.0
 
     def write_config(self, config_yaml: str, arguments: list[str], overrides: list[str], config_name: str) -> None:
+        if not self.writes:
+            return
         atomic_write_text(self.path / "config.yaml", config_yaml)
         atomic_write_json(self.path / "overrides.json",
                           {"config_name": config_name, "arguments": arguments, "hydra_overrides": overrides})
 
     def log(self, record: Mapping[str, Any]) -> None:
         """Append one JSON line to metrics.jsonl (flushed at most once a second, and by :meth:`close`)."""
+        if not self.writes:
+            return
         self._metrics.append(json.dumps(dict(record), sort_keys=True, default=str))
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
+        if not self.writes:
+            return
         atomic_write_text(self.path / "metrics.jsonl", "".join(line + "\n" for line in self._metrics))
         self._last_flush = time.monotonic()
 
     def write_json(self, name: str, data: Any) -> Path:
+        if not self.writes:
+            return self.path / name
         return atomic_write_json(self.path / name, data)
 
     def write_jsonl(self, name: str, rows: list[Mapping[str, Any]]) -> Path:
+        if not self.writes:
+            return self.path / name
         text = "".join(json.dumps(dict(row), sort_keys=True, default=str) + "\n" for row in rows)
         return atomic_write_text(self.path / name, text)
 

@@ -90,18 +90,25 @@ class CausalLM:
             raise ValueError("perplexity needs at least one token of text")
         return math.exp(total / count)
 
-    def generate(self, prompt: str, max_new_tokens: int = 32) -> str:
-        """Greedy continuation of ``prompt``, stopping at the end-of-text token; deterministic."""
-        self.module.eval()
-        ids = self._start_ids() + self.tokenizer.encode(prompt)
+    def generate(self, prompt: str, max_new_tokens: int = 32, **sampling: Any) -> str:
+        """Continuation of ``prompt`` (greedy unless ``do_sample=True``), stopping at the end-of-text token."""
+        return self.generate_batch([prompt], max_new_tokens=max_new_tokens, **sampling)[0]
+
+    def generate_batch(self, prompts: Sequence[str], max_new_tokens: int = 32, **sampling: Any) -> list[str]:
+        """Continuations of ``prompts`` decoded as one batch (KV cache for transformers models); ``sampling``
+        takes ``do_sample``, ``temperature``, ``top_p``, ``top_k`` and ``seed`` (see :mod:`.generation`)."""
+        ids = self.generate_ids([self._start_ids() + self.tokenizer.encode(p) for p in prompts],
+                                max_new_tokens=max_new_tokens, **sampling)
+        return [self.tokenizer.decode(row) for row in ids]
+
+    def generate_ids(self, prompts: Sequence[Sequence[int]], max_new_tokens: int = 32, **sampling: Any) -> list[list[int]]:
+        """Token-id level :func:`~codex_ml.offline.models.generation.generate_batch` with this model's EOS/pad."""
+        from codex_ml.offline.models.generation import generate_batch
+
         eos = getattr(self.tokenizer, "eos_token_id", None)
-        new: list[int] = []
-        for _ in range(max_new_tokens):
-            next_id = int(self._logits(ids + new)[-1].argmax())
-            if next_id == eos:
-                break
-            new.append(next_id)
-        return self.tokenizer.decode(new)
+        pad = getattr(getattr(self.tokenizer, "hf", None), "pad_token_id", None)
+        return generate_batch(self.module, prompts, max_new_tokens=max_new_tokens, eos_token_id=eos,
+                              pad_token_id=pad if pad is not None else eos, **sampling)
 
     def __call__(self, prompts: Sequence[str]) -> list[str]:
-        return [self.generate(prompt) for prompt in prompts]
+        return self.generate_batch(list(prompts))

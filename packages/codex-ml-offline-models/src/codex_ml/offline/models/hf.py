@@ -46,11 +46,13 @@ def _load_module(directory: Path, family: str):
     transformers = import_transformers()
     model_class = transformers.MODEL_FOR_CAUSAL_LM_MAPPING[type(config)]  # no auto_map, no remote code
     weights = weights_file(directory)
+    attention = {"attn_implementation": "sdpa"}  # torch's fused attention; takes the packed-document masks
     if weights.name == PICKLE:
         module = model_class.from_pretrained(None, config=config, state_dict=load_pickle_state_dict(weights),
-                                      local_files_only=True)
+                                             local_files_only=True, **attention)
     else:
-        module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True)
+        module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True,
+                                             **attention)
     module.eval()
     return module
 

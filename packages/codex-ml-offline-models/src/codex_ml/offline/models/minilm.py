@@ -50,12 +50,23 @@ class _Block(nn.Module):
         self.proj = nn.Linear(cfg.n_embd, cfg.n_embd)
         self.mlp = nn.Sequential(nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         b, t, c = x.shape
         q, k, v = self.qkv(self.ln_1(x)).view(b, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None,
+                                           dropout_p=self.dropout if self.training else 0.0)
         x = x + self.proj(y.transpose(1, 2).reshape(b, t, c))
         return x + self.mlp(self.ln_2(x))
+
+
+def document_causal_mask(position_ids: torch.Tensor) -> torch.Tensor:
+    """(batch, 1, t, t) boolean mask: causal, and only within the document a position belongs to (a document
+    starts wherever the position ids do not go up by one, as transformers' packed-sequence detection)."""
+    step = torch.diff(position_ids, dim=-1, prepend=position_ids[..., :1] - 1)
+    document = (step != 1).cumsum(-1)
+    t = position_ids.shape[-1]
+    causal = torch.ones(t, t, dtype=torch.bool, device=position_ids.device).tril()
+    return (causal & (document[..., :, None] == document[..., None, :]))[:, None]
 
 
 class MiniLMModule(nn.Module):
@@ -79,13 +90,21 @@ class MiniLMModule(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def forward(self, input_ids: torch.Tensor, **_: Any) -> CausalOutput:
+    #: Packed training: position ids that restart at 0 mark a new document, which attends only to itself.
+    accepts_packed_position_ids = True
+
+    def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor | None = None, **_: Any) -> CausalOutput:
         t = input_ids.shape[1]
         if t > self.config.block_size:
             raise ValueError(f"MiniLM: sequence of {t} tokens exceeds block_size {self.config.block_size}")
-        x = self.wte(input_ids) + self.wpe(torch.arange(t, device=input_ids.device))
+        mask = None
+        if position_ids is None:
+            position_ids = torch.arange(t, device=input_ids.device)
+        else:
+            mask = document_causal_mask(position_ids)
+        x = self.wte(input_ids) + self.wpe(position_ids)
         for block in self.blocks:
-            x = block(x)
+            x = block(x, mask)
         return CausalOutput(self.lm_head(self.ln_f(x)))
 
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:

@@ -42,7 +42,7 @@ def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: t
     try:
         save_model(module, str(tmp / "model.safetensors"))
         opt = optimizer.state_dict()
-        tensors = {f"{pid}.{key}": value.contiguous() for pid, entry in opt["state"].items()
+        tensors = {f"{pid}.{key}": value.detach().cpu().contiguous() for pid, entry in opt["state"].items()
                    for key, value in entry.items() if isinstance(value, torch.Tensor)}
         scalars = {str(pid): {k: v for k, v in entry.items() if not isinstance(v, torch.Tensor)} for pid, entry in opt["state"].items()}
         save_file(tensors, str(tmp / "optimizer.safetensors"))

@@ -21,11 +21,21 @@ from codex_ml.artifacts.files import read_json_object
 from codex_ml.errors import MalformedArtifactError, UnknownSettingError
 
 _POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size", "keep_checkpoints")
-_NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio")
+_NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio",
+                 "global_batch_size", "eval_max_blocks")
+
+#: Allowed values of the choice keys.
+CHOICES = {
+    "precision": ("fp32", "bf16", "fp16"),
+    "lr_scheduler": ("linear", "cosine", "constant"),
+    "strategy": ("ddp", "fsdp"),
+}
+REPORTERS = ("jsonl", "tensorboard", "mlflow")
 
 #: Keys that may change between a run and its resumption without changing what is computed.
 RESUME_FREE_KEYS = frozenset({"log_interval", "eval_interval", "checkpoint_interval", "keep_checkpoints", "output_dir",
-                              "resume", "force_resume", "progress"})
+                              "resume", "force_resume", "progress", "device", "compile", "gradient_checkpointing",
+                              "report_to", "eval_max_blocks", "token_cache"})
 
 #: Expected JSON types per key (bool is never accepted as a number).
 _TYPES: dict[str, type | tuple[type, ...]] = {
@@ -33,7 +43,9 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "batch_size": int, "seed": int, "warmup_steps": int, "weight_decay": float, "max_grad_norm": float,
     "min_lr_ratio": float, "block_size": int, "eval_fraction": float, "eval_interval": int,
     "checkpoint_interval": int, "keep_checkpoints": int, "output_dir": str, "resume": (bool, str),
-    "force_resume": bool, "progress": bool,
+    "force_resume": bool, "progress": bool, "device": str, "precision": str, "compile": bool,
+    "gradient_checkpointing": bool, "lr_scheduler": str, "strategy": str, "global_batch_size": int,
+    "report_to": list, "eval_max_blocks": int, "token_cache": bool,
 }
 
 
@@ -72,6 +84,28 @@ class TrainerConfig:
     force_resume: bool
     #: Progress bar on an interactive terminal.
     progress: bool
+    #: ``auto`` (CUDA, then MPS, then CPU), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``; under torchrun ``cuda`` is
+    #: each process's ``cuda:LOCAL_RANK``.
+    device: str
+    #: ``fp32``, or autocast to ``bf16`` / ``fp16`` (fp16 adds a gradient scaler; CUDA/MPS only).
+    precision: str
+    #: ``torch.compile`` the model before training.
+    compile: bool
+    #: Recompute activations in the backward pass (models with ``gradient_checkpointing_enable``).
+    gradient_checkpointing: bool
+    #: ``linear`` or ``cosine`` decay to ``min_lr_ratio`` x peak after warmup, or ``constant`` after warmup.
+    lr_scheduler: str
+    #: Under torchrun: ``ddp`` (DistributedDataParallel) or ``fsdp`` (``fully_shard``).
+    strategy: str
+    #: Blocks per optimisation step over all processes; 0: ``batch_size`` x world size x accumulation.
+    #: When set, ``batch_size`` is derived from it and the world size must divide it.
+    global_batch_size: int
+    #: Where metrics go: any of ``jsonl`` (the run's metrics.jsonl), ``tensorboard``, ``mlflow``.
+    report_to: tuple[str, ...]
+    #: At most this many held-out blocks per evaluation pass (0: all of them).
+    eval_max_blocks: int
+    #: Tokenise the corpus once into a memory-mapped file under the cache directory, reused by later runs.
+    token_cache: bool
 
     @classmethod
     def field_types(cls) -> dict[str, type | tuple[type, ...]]:
@@ -88,7 +122,9 @@ class TrainerConfig:
         merged = {**file_values, **overrides}
         where = f"{source}" if source else "offline:functional"
         for key, value in merged.items():
-            _check(where, key, value, types[key])
+            _check("offline:functional (training overrides)" if key in overrides else where, key, value, types[key])
+        if "report_to" in merged:
+            merged["report_to"] = tuple(merged["report_to"])
         return cls(**merged)
 
     @classmethod
@@ -98,7 +134,9 @@ class TrainerConfig:
         return cls.build({**shipped_defaults(), **values}, overrides, source=path)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        values["report_to"] = list(self.report_to)
+        return values
 
     def training_hash(self) -> str:
         """SHA-256 of the keys that change what is computed; a resumed run must match it."""
@@ -128,6 +166,8 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
         ok, what = isinstance(value, bool), "true or false"
     elif expected is str:
         ok, what = isinstance(value, str), "a string"
+    elif expected is list:
+        ok, what = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value), "a list of names"
     else:
         ok, what = isinstance(value, (bool, str)), "true, false or a path"
     if not ok:
@@ -140,5 +180,20 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
         raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
     if key == "block_size" and value < 2:
         raise MalformedArtifactError(f"{where}: 'block_size' must be at least 2, found {value!r}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise MalformedArtifactError(f"{where}: {key!r} must be one of {', '.join(CHOICES[key])}, found {value!r}")
+    if key == "device" and not _valid_device(value):
+        raise MalformedArtifactError(f"{where}: 'device' must be auto, cpu, cuda, cuda:N or mps, found {value!r}")
+    if key == "report_to":
+        unknown = [v for v in value if v not in REPORTERS]
+        if unknown:
+            raise MalformedArtifactError(f"{where}: 'report_to' knows {', '.join(REPORTERS)}; found {', '.join(map(repr, unknown))}")
     if key in ("eval_fraction", "min_lr_ratio") and not 0 <= value < 1 + (key == "min_lr_ratio"):
         raise MalformedArtifactError(f"{where}: {key!r} must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}")
+
+
+def _valid_device(value: str) -> bool:
+    if value in ("auto", "cpu", "cuda", "mps"):
+        return True
+    prefix, _, index = value.partition(":")
+    return prefix == "cuda" and index.isdigit()

@@ -85,4 +85,20 @@ class FunctionalTrainer:
 def load_functional_trainer(path: str | os.PathLike[str], **overrides: Any) -> FunctionalTrainer:
     """Factory registered as ``offline:functional``: settings from the JSON file, overridden by keywords."""
     config_path = Path(path)
-    return FunctionalTrainer(TrainerConfig.from_file(config_path, overrides), source=config_path)
+    config = TrainerConfig.from_file(config_path, overrides)
+    check_before_run(config)
+    return FunctionalTrainer(config, source=config_path)
+
+
+def check_before_run(config: TrainerConfig) -> None:
+    """What the machine cannot do is refused while the components are built, before a run directory exists:
+    a missing tracker, a batch the world cannot split, a device or precision this machine lacks."""
+    from codex_ml.offline.training.tracking import check_available
+    from codex_ml.offline.training.world import per_device_batch, world_from_env
+
+    check_available(config.report_to)
+    per_device_batch(config, world_from_env()[2])
+    if config.device not in ("auto", "cpu") or config.precision != "fp32":
+        from codex_ml.offline.training.runtime import check_environment  # imports torch: only when it matters
+
+        check_environment(config)

@@ -1,9 +1,12 @@
-"""Text records to fixed-size token blocks with no padding, and the held-out split.
+"""Text records to fixed-size token blocks with no padding, document boundaries, and the held-out split.
 
-Documents are joined with the end-of-text id into one stream that is cut into blocks of ``block_size``
-inputs and the same number of next-token targets, so every position computed is a real token.
-Attention may cross a document boundary inside a block (as in GPT-2 pretraining); the separator tells
-the model where one document ends.
+Documents are joined with the end-of-text id into one stream (``doc eos doc eos ...``) that is cut into
+blocks of ``block_size`` inputs and the same number of next-token targets, so every position computed is a
+real token. Each block also carries per-document position ids: a document starts at its separator (the
+``eos`` that precedes it; at its first token when there is no ``eos``) and at the start of the block, and
+positions count from 0 there. Models that build a block-diagonal causal mask from such position ids
+(transformers' GPT-2/Llama, MiniLM) then never let one document attend to another in the same block.
+Without an ``eos`` the target that would cross into the next document is ignored (``IGNORE``).
 """
 from __future__ import annotations
 
@@ -11,14 +14,14 @@ import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+import numpy as np
 import torch
 
+#: Target id that the loss skips (``F.cross_entropy``'s default ``ignore_index``).
+IGNORE = -100
 
-def encode_all(texts: Sequence[str], tokenizer: Any) -> list[list[int]]:
-    batch = getattr(tokenizer, "encode_batch", None)
-    return batch(list(texts)) if callable(batch) else [tokenizer.encode(text) for text in texts]
+
 
 
 def split_indices(n: int, eval_fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -32,31 +35,71 @@ def split_indices(n: int, eval_fraction: float, seed: int) -> tuple[list[int], l
 @dataclass
 class Blocks:
     inputs: torch.Tensor  # (n, block) int64
-    targets: torch.Tensor  # (n, block) int64
+    targets: torch.Tensor  # (n, block) int64, IGNORE where no target is learnt
+    positions: torch.Tensor | None = None  # (n, block) int64, per-document position ids
 
     def __len__(self) -> int:
         return self.inputs.shape[0]
 
     @property
     def tokens(self) -> int:
-        return self.targets.numel()
+        """Targets that count in the loss."""
+        return int((self.targets != IGNORE).sum())
+
+    def take(self, count: int) -> Blocks:
+        """The first ``count`` blocks (bounded evaluation passes)."""
+        if count <= 0 or count >= len(self):
+            return self
+        return Blocks(self.inputs[:count], self.targets[:count], None if self.positions is None else self.positions[:count])
+
+    def boundary_labels_masked(self) -> Blocks:
+        """For a model that cannot keep documents apart: ignore the first prediction of each document inside a
+        block (made from the previous document's context). Later tokens still see that document."""
+        if self.positions is None:
+            return self
+        starts = self.positions == 0
+        starts[:, 0] = False
+        return Blocks(self.inputs, self.targets.masked_fill(starts, IGNORE), self.positions)
 
 
-def pack(documents: Sequence[Sequence[int]], block_size: int, eos_id: int | None) -> Blocks:
+def _stream(documents: Sequence[Sequence[int] | np.ndarray], eos_id: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The joined token stream and a flag per stream token: a document starts here."""
+    pieces, starts = [], []
+    for ids in documents:
+        ids = np.asarray(ids, dtype=np.int64)
+        flag = np.zeros(len(ids) + (eos_id is not None), dtype=bool)
+        if eos_id is None:
+            if len(ids):
+                flag[0] = True
+            pieces.append(ids)
+        else:
+            flag[-1] = True  # the separator opens the next document
+            pieces.append(np.append(ids, eos_id))
+        starts.append(flag)
+    if not pieces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return np.concatenate(pieces), np.concatenate(starts)
+
+
+def pack(documents: Sequence[Sequence[int] | np.ndarray], block_size: int, eos_id: int | None) -> Blocks:
     """Join ``documents`` (each followed by ``eos_id``) and cut into full blocks; the tail that does not fill
     a block is dropped, unless the whole stream is shorter than one block (then it is one short block)."""
-    stream: list[int] = []
-    for ids in documents:
-        stream.extend(ids)
-        if eos_id is not None:
-            stream.append(eos_id)
+    stream, starts = _stream(documents, eos_id)
     if len(stream) < 2:
-        return Blocks(torch.zeros((0, block_size), dtype=torch.long), torch.zeros((0, block_size), dtype=torch.long))
-    data = torch.tensor(stream, dtype=torch.long)
+        empty = torch.zeros((0, block_size), dtype=torch.long)
+        return Blocks(empty, empty.clone(), empty.clone())
     n = (len(stream) - 1) // block_size
-    if n == 0:
-        return Blocks(data[None, :-1].clone(), data[None, 1:].clone())
-    return Blocks(data[: n * block_size].view(n, block_size).clone(), data[1 : n * block_size + 1].view(n, block_size).clone())
+    width = block_size if n else len(stream) - 1
+    n = max(n, 1)
+    inputs = stream[: n * width].reshape(n, width)
+    targets = stream[1 : n * width + 1].reshape(n, width).copy()
+    flags = starts[: n * width].reshape(n, width).copy()
+    if eos_id is None:  # the target is the next document's first token: not predictable from this one
+        targets[starts[1 : n * width + 1].reshape(n, width)] = IGNORE
+    flags[:, 0] = True
+    columns = np.arange(width)
+    positions = columns - np.maximum.accumulate(np.where(flags, columns, 0), axis=1)
+    return Blocks(torch.from_numpy(inputs.copy()), torch.from_numpy(targets), torch.from_numpy(positions))
 
 
 def fingerprint(blocks: Blocks) -> str:

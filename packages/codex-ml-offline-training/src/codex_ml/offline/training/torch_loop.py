@@ -1,13 +1,15 @@
 """The PyTorch loop behind ``offline:functional`` for models with trainable parameters.
 
-One optimisation step = ``gradient_accumulation_steps`` micro-batches of ``batch_size`` packed blocks.
-The loss is token-normalised: each micro-batch contributes (sum of its token losses) / (tokens in the
-whole step), so the accumulated gradient equals the full-batch gradient. AdamW, linear warmup then
-linear decay, global-norm clipping. Loss values stay tensors between log points: nothing waits on
-the device except every ``log_interval`` steps.
+One optimisation step = ``gradient_accumulation_steps`` micro-batches of ``batch_size`` packed blocks on
+each of the world's processes. The loss is token-normalised over the whole step (all processes): each
+micro-batch contributes (sum of its token losses) / (tokens in the step), so the accumulated, averaged
+gradient equals the full-batch gradient. AdamW (fused where the device has it), warmup then a linear,
+cosine or constant schedule, global-norm clipping, autocast for bf16/fp16. Loss values stay tensors
+between log points: nothing waits on the device except every ``log_interval`` steps.
 
-Where things go when ``output_dir`` is set (config key, or the ``output_dir=`` argument of ``fit``,
-which wins): ``output_dir/checkpoints/checkpoint-<step>/`` every ``checkpoint_interval`` steps and
+Under torchrun each process takes a disjoint slice of every global micro-batch (DDP or FSDP); rank 0
+alone writes. Where things go when ``output_dir`` is set (config key, or the ``output_dir=`` argument of
+``fit``, which wins): ``output_dir/checkpoints/checkpoint-<step>/`` every ``checkpoint_interval`` steps and
 ``output_dir/final/`` (``save_pretrained``: safetensors + config + tokenizer) at the end.
 """
 from __future__ import annotations
@@ -25,8 +27,13 @@ from codex_ml.errors import CodexMLError, ResumeMismatchError
 from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
+from codex_ml.offline.training import runtime as rt
 from codex_ml.offline.training.config import RESUME_FREE_KEYS, TrainerConfig
-from codex_ml.offline.training.packing import BlockOrder, Blocks, encode_all, fingerprint, pack, split_indices
+from codex_ml.offline.training.packing import IGNORE, BlockOrder, Blocks, fingerprint, pack, split_indices
+from codex_ml.offline.training.schedules import learning_rate
+from codex_ml.offline.training.token_cache import TokenizedCorpus, load_or_build
+from codex_ml.offline.training.tracking import Reporters
+from codex_ml.offline.training.world import per_device_batch
 from torch.nn import functional as F
 
 
@@ -39,59 +46,97 @@ def unwrap(model: Any) -> torch.nn.Module:
     return module
 
 
-def learning_rate(cfg: TrainerConfig, step: int) -> float:
-    """Rate for 0-based ``step``: linear warmup to the peak, then linear decay to ``min_lr_ratio`` x peak."""
-    if step < cfg.warmup_steps:
-        return cfg.learning_rate * (step + 1) / cfg.warmup_steps
-    span = max(1, cfg.max_steps - cfg.warmup_steps)
-    progress = min(1.0, (step - cfg.warmup_steps) / span)
-    return cfg.learning_rate * (1.0 - (1.0 - cfg.min_lr_ratio) * progress)
-
-
-def make_optimizer(module: torch.nn.Module, cfg: TrainerConfig) -> torch.optim.AdamW:
-    """AdamW with decay on matrices only (biases and norms are not shrunk). torch's default implementation:
-    on CPU the fused kernel measured slower."""
+def make_optimizer(module: torch.nn.Module, cfg: TrainerConfig, device: torch.device, *,
+                   sharded: bool = False) -> torch.optim.AdamW:
+    """AdamW with decay on matrices only (biases and norms are not shrunk); the fused kernel on devices that
+    have it (one kernel per step instead of a dozen per parameter), foreach for sharded parameters."""
     params = [p for p in module.parameters() if p.requires_grad]
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    fused = not sharded and device.type in ("cuda", "cpu", "mps") and all(p.is_floating_point() for p in params)
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=fused, foreach=None if fused else True)
 
 
-def logits_of(module: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
-    out = module(input_ids=inputs, use_cache=False)
+def logits_of(module: torch.nn.Module, inputs: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
+    kwargs = {"position_ids": positions} if positions is not None else {}
+    out = module(input_ids=inputs, use_cache=False, **kwargs)
     return out.logits if hasattr(out, "logits") else out
 
 
-def token_loss_sum(module: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    logits = logits_of(module, inputs)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum")
+def token_loss_sum(module: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                   positions: torch.Tensor | None = None) -> torch.Tensor:
+    logits = logits_of(module, inputs, positions)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), reduction="sum",
+                           ignore_index=IGNORE)
 
 
-def accumulate_gradients(module: torch.nn.Module, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-    """Backward over ``micro_batches`` so the gradient is that of the mean token loss of all of them
-    together (micro-batches may differ in size); returns the detached sum of token losses."""
-    total_tokens = sum(targets.numel() for _, targets in micro_batches)
-    loss_total = torch.zeros(())
-    for inputs, targets in micro_batches:
-        loss_sum = token_loss_sum(module, inputs, targets)
-        (loss_sum / total_tokens).backward()
+def counted(targets: torch.Tensor) -> int:
+    return int((targets != IGNORE).sum())
+
+
+MicroBatch = tuple[torch.Tensor, torch.Tensor, "torch.Tensor | None"]
+
+
+def accumulate_gradients(module: torch.nn.Module, micro_batches: list[MicroBatch], *,
+                         runtime: rt.Runtime | None = None, scaler: Any = None,
+                         step_tokens: int | None = None) -> torch.Tensor:
+    """Backward over ``micro_batches`` so the gradient is that of the mean token loss of the whole step
+    (``step_tokens`` over all processes; micro-batches may differ in size); returns the detached sum of this
+    process's token losses. Gradients are synchronised only after the last micro-batch."""
+    runtime = runtime or rt.Runtime(torch.device("cpu"), "fp32")
+    micro_batches = [(*batch, None)[:3] for batch in micro_batches]  # (inputs, targets[, positions])
+    total_tokens = step_tokens if step_tokens is not None else sum(counted(t) for _, t, _ in micro_batches)
+    scale = runtime.world_size / max(total_tokens, 1)  # DDP/FSDP average gradients over the world
+    loss_total = torch.zeros((), device=runtime.device)
+    for index, (inputs, targets, positions) in enumerate(micro_batches):
+        with _sync_gradients(module, index == len(micro_batches) - 1), runtime.autocast():
+            loss_sum = token_loss_sum(module, inputs, targets, positions)
+        loss = loss_sum * scale
+        (scaler.scale(loss) if scaler is not None else loss).backward()
         loss_total += loss_sum.detach()
     return loss_total
 
 
+def _sync_gradients(module: torch.nn.Module, last: bool):
+    """DDP's ``no_sync`` / FSDP's ``set_requires_gradient_sync`` for all but the last micro-batch."""
+    import contextlib
+
+    if last:
+        return contextlib.nullcontext()
+    if hasattr(module, "no_sync"):
+        return module.no_sync()
+    if hasattr(module, "set_requires_gradient_sync"):
+        @contextlib.contextmanager
+        def paused():
+            module.set_requires_gradient_sync(False)
+            try:
+                yield
+            finally:
+                module.set_requires_gradient_sync(True)
+        return paused()
+    return contextlib.nullcontext()
+
+
 @torch.no_grad()
-def evaluate_loss(module: torch.nn.Module, blocks: Blocks, batch_size: int) -> float | None:
-    """Mean token loss over held-out blocks (None without any)."""
+def evaluate_loss(module: torch.nn.Module, blocks: Blocks, batch_size: int,
+                  runtime: rt.Runtime | None = None) -> float | None:
+    """Mean token loss over held-out blocks (None without any). Every process scores every block (the
+    passes are bounded by ``eval_max_blocks``), so FSDP's collectives line up."""
     if len(blocks) == 0:
         return None
+    runtime = runtime or rt.Runtime(torch.device("cpu"), "fp32")
     was_training = module.training
     module.eval()
-    total = torch.zeros(())
+    total = torch.zeros((), device=runtime.device)
     for start in range(0, len(blocks), batch_size):
-        total += token_loss_sum(module, blocks.inputs[start:start + batch_size], blocks.targets[start:start + batch_size])
+        rows = slice(start, start + batch_size)
+        positions = blocks.positions[rows].to(runtime.device) if blocks.positions is not None else None
+        with runtime.autocast():
+            total += token_loss_sum(module, blocks.inputs[rows].to(runtime.device), blocks.targets[rows].to(runtime.device),
+                                    positions)
     module.train(was_training)
-    return total.item() / blocks.tokens
+    return total.item() / max(blocks.tokens, 1)
 
 
 def peak_memory_mb() -> float:
@@ -100,19 +145,34 @@ def peak_memory_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def prepare_data(cfg: TrainerConfig, dataset: Dataset, tokenizer: Tokenizer, vocab_limit: int | None) -> tuple[Blocks, Blocks]:
+def prepare_data(cfg: TrainerConfig, dataset: Dataset, tokenizer: Tokenizer,
+                 vocab_limit: int | None) -> tuple[Blocks, Blocks, TokenizedCorpus]:
     texts = [training_text(record, index) for index, record in enumerate(dataset)]
     if not texts:
         raise CodexMLError("offline:functional: the dataset is empty; there is nothing to train on")
     train_idx, eval_idx = split_indices(len(texts), cfg.eval_fraction, cfg.seed)
     eos = getattr(tokenizer, "eos_token_id", None)
-    encoded = encode_all(texts, tokenizer)
-    train = pack([encoded[i] for i in train_idx], cfg.block_size, eos)
-    held_out = pack([encoded[i] for i in eval_idx], cfg.block_size, eos)
+    corpus = load_or_build(texts, tokenizer, use_cache=cfg.token_cache)
+    train = pack(corpus.documents(train_idx), cfg.block_size, eos)
+    held_out = pack(corpus.documents(eval_idx), cfg.block_size, eos)
     if vocab_limit is not None and len(train) and int(train.inputs.max()) >= vocab_limit:
         raise CodexMLError(f"offline:functional: the tokenizer produced id {int(train.inputs.max())} but the model's "
                            f"vocabulary has {vocab_limit} entries; use the model's own tokenizer")
-    return train, held_out
+    return train, held_out, corpus
+
+
+def document_masking(module: torch.nn.Module) -> str:
+    """``position_ids`` when the model builds a block-diagonal causal mask from per-document position ids
+    (transformers models whose modelling code uses ``create_causal_mask``; modules that declare
+    ``accepts_packed_position_ids``), else ``labels``."""
+    if getattr(module, "accepts_packed_position_ids", False):
+        return "position_ids"
+    modelling = sys.modules.get(type(module).__module__)
+    masking = sys.modules.get("transformers.masking_utils")
+    if (modelling is not None and hasattr(modelling, "create_causal_mask")
+            and hasattr(masking, "find_packed_sequence_indices")):  # transformers >= 4.54 detects packed sequences
+        return "position_ids"
+    return "labels"
 
 
 def _vocab_size(module: torch.nn.Module) -> int | None:
@@ -143,7 +203,11 @@ def _resume_path(cfg: TrainerConfig, checkpoints: Path) -> Path | None:
     return found[-1] if found else None
 
 
-def _check_resume(cfg: TrainerConfig, state: dict[str, Any], data_fp: str, path: Path) -> None:
+def _check_resume(cfg: TrainerConfig, state: dict[str, Any], data_fp: str, path: Path, world_size: int) -> None:
+    saved_world = state.get("world_size", 1)
+    if saved_world != world_size:
+        raise ResumeMismatchError(f"offline:functional: refusing to resume from {path}: it was written by {saved_world} "
+                                       f"process(es) and this run has {world_size}; resume with the same world size")
     problems = []
     if state.get("config_hash") != cfg.training_hash():
         old = state.get("config", {})
@@ -169,7 +233,56 @@ def _progress(cfg: TrainerConfig, start: int):
 def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None = None,
               log: LogFn | None = None, output_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Train ``model`` in place; return a JSON-serialisable summary (see the module docstring for files)."""
-    cfg = config
+    runtime = rt.start(config)
+    try:
+        return _fit(config, model, dataset, tokenizer, log, output_dir, runtime)
+    finally:
+        runtime.close()
+
+
+def _prepare_module(cfg: TrainerConfig, module: torch.nn.Module, runtime: rt.Runtime) -> torch.nn.Module:
+    """Move to the device, then gradient checkpointing, torch.compile and the DDP/FSDP wrapper as configured;
+    returns what the loop calls (``module`` itself stays the unwrapped model that is saved)."""
+    module.to(runtime.device)
+    if cfg.gradient_checkpointing:
+        _enable_checkpointing(module)
+    if runtime.distributed and cfg.strategy == "fsdp":
+        from torch.distributed.fsdp import fully_shard
+
+        for child in _repeated_blocks(module):
+            fully_shard(child)
+        fully_shard(module)
+        wrapped: torch.nn.Module = module
+    else:
+        wrapped = module
+    if cfg.compile:
+        wrapped = torch.compile(wrapped)
+    if runtime.distributed and cfg.strategy == "ddp":
+        ids = [runtime.device.index] if runtime.device.type == "cuda" else None
+        wrapped = torch.nn.parallel.DistributedDataParallel(wrapped, device_ids=ids)
+    return wrapped
+
+
+def _enable_checkpointing(module: torch.nn.Module) -> None:
+    """transformers >= 5.x calls it activation checkpointing; earlier releases gradient checkpointing."""
+    kwargs = {"use_reentrant": False}
+    if callable(getattr(module, "activation_checkpointing_enable", None)):
+        module.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+    elif callable(getattr(module, "gradient_checkpointing_enable", None)):
+        module.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    else:
+        raise CodexMLError(f"offline:functional: training.gradient_checkpointing=true but {type(module).__name__} "
+                           "has no gradient_checkpointing_enable(); set it to false for this model")
+
+
+def _repeated_blocks(module: torch.nn.Module) -> list[torch.nn.Module]:
+    """The transformer layers (the largest ModuleList), sharded one by one as FSDP recommends."""
+    lists = [m for m in module.modules() if isinstance(m, torch.nn.ModuleList)]
+    return list(max(lists, key=len)) if lists else []
+
+
+def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer | None, log: LogFn | None,
+         output_dir: str | os.PathLike[str] | None, runtime: rt.Runtime) -> dict[str, Any]:
     module = unwrap(model)
     tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
     if tokenizer is None:
@@ -178,79 +291,154 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
     out = Path(target).expanduser() if target else None
     if cfg.resume is True and out is None:
         raise CodexMLError("offline:functional: resume=true looks for checkpoints in output_dir, and none is set")
+    sharded = runtime.distributed and cfg.strategy == "fsdp"
+    if sharded and (cfg.checkpoint_interval or cfg.resume not in (False, "")):
+        raise CodexMLError("offline:functional: checkpoints are not written or resumed under training.strategy=fsdp "
+                           "yet; set checkpoint_interval=0 and resume=false, or use training.strategy=ddp")
     _check_context(cfg, module)
+    batch_size = per_device_batch(cfg, runtime.world_size)
     torch.manual_seed(cfg.seed)
-    train, held_out = prepare_data(cfg, dataset, tokenizer, _vocab_size(module))
+    prepared = time.perf_counter()
+    train, held_out, corpus = prepare_data(cfg, dataset, tokenizer, _vocab_size(module))
+    masking = document_masking(module)
+    if masking == "labels":
+        print(f"codex-ml: {type(module).__name__} cannot keep packed documents apart (no per-document position ids "
+              "or block mask); masking the labels at document boundaries instead", file=sys.stderr)
+        train, held_out = train.boundary_labels_masked(), held_out.boundary_labels_masked()
+    held_out = held_out.take(cfg.eval_max_blocks)
     data_fp = fingerprint(train)
-    optimizer = make_optimizer(module, cfg)
+    wrapped = _prepare_module(cfg, module, runtime)
+    optimizer = make_optimizer(wrapped, cfg, runtime.device, sharded=sharded)
+    scaler = runtime.grad_scaler()
     checkpoints = out / "checkpoints" if out else None
     start, order, tokens_seen, resumed_from = 0, BlockOrder(len(train), cfg.seed), 0, None
     path = _resume_path(cfg, checkpoints) if checkpoints or isinstance(cfg.resume, str) else None
     if path is not None:
-        _check_resume(cfg, ckpt.read_state(path), data_fp, path)
+        _check_resume(cfg, ckpt.read_state(path), data_fp, path, runtime.world_size)
         state = ckpt.load_checkpoint(path, module, optimizer)
         start, tokens_seen, resumed_from = state["step"], state["tokens_seen"], str(path)
         order = BlockOrder(len(train), cfg.seed, **state["data_position"])
-    module.train()
-    eval_initial = evaluate_loss(module, held_out, cfg.batch_size) if path is None else None
+    reporters = Reporters(cfg.report_to, log, out, enabled=runtime.is_main, run_config=cfg.to_dict())
+    if out is not None and runtime.is_main:
+        from codex_ml.io import atomic_write_json
+
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "runtime.json", {**runtime.describe(), "strategy": cfg.strategy if runtime.distributed else None,
+                                                 "document_masking": masking, "compile": cfg.compile})
+    data_seconds = time.perf_counter() - prepared
+    eval_module = wrapped if sharded else module
+    wrapped.train()
+    eval_seconds = 0.0
+    began = time.perf_counter()
+    eval_initial = evaluate_loss(eval_module, held_out, batch_size, runtime) if path is None else None
+    eval_seconds += time.perf_counter() - began
     evals: list[dict[str, Any]] = []
     saved: list[str] = []
-    bar = _progress(cfg, start)
-    window_loss, window_tokens, logged = torch.zeros(()), 0, 0
-    params = [p for p in module.parameters() if p.requires_grad]
-    step_tokens = cfg.gradient_accumulation_steps * cfg.batch_size * train.inputs.shape[1]
+    bar = _progress(cfg, start) if runtime.is_main else None
+    window_loss, window_tokens, logged = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long), 0
+    params = [p for p in wrapped.parameters() if p.requires_grad]
+    global_batch = batch_size * runtime.world_size
+    use_positions = masking == "position_ids"
+    first_step_seconds = None
     started = window_start = time.perf_counter()
     for step in range(start, cfg.max_steps):
         lr = learning_rate(cfg, step)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        indices = [order.take(cfg.batch_size) for _ in range(cfg.gradient_accumulation_steps)]
-        window_loss += accumulate_gradients(module, [(train.inputs[i], train.targets[i]) for i in indices])
+        micro, local_tokens = [], 0
+        for _ in range(cfg.gradient_accumulation_steps):
+            mine = order.take(global_batch)[runtime.rank * batch_size:(runtime.rank + 1) * batch_size]
+            local_tokens += counted(train.targets[mine])  # counted on the host: no device sync
+            micro.append((train.inputs[mine].to(runtime.device, non_blocking=True),
+                          train.targets[mine].to(runtime.device, non_blocking=True),
+                          train.positions[mine].to(runtime.device, non_blocking=True) if use_positions else None))
+        step_tokens = runtime.global_count(local_tokens)
+        window_loss += accumulate_gradients(wrapped, micro, runtime=runtime, scaler=scaler, step_tokens=step_tokens)
+        if scaler is not None:
+            scaler.unscale_(optimizer)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
-        optimizer.step()
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         tokens_seen += step_tokens
         window_tokens += step_tokens
         done = step + 1
+        if first_step_seconds is None:
+            first_step_seconds = time.perf_counter() - prepared
         if bar is not None:
             bar.update(1)
         if done % cfg.log_interval == 0 or done == cfg.max_steps:
+            loss_sum = runtime.all_reduce_sum(window_loss.detach().clone()).item()
             now = time.perf_counter()
-            record = {"step": done, "loss": window_loss.item() / window_tokens, "learning_rate": lr,
-                      "tokens": window_tokens, "tokens_per_second": window_tokens / max(now - window_start, 1e-9),
-                      "trained": True}
+            n_tokens = int(window_tokens)
+            record = {"step": done, "loss": loss_sum / max(n_tokens, 1), "learning_rate": lr, "tokens": n_tokens,
+                      "tokens_per_second": n_tokens / max(now - window_start, 1e-9), "trained": True}
             if grad_norm is not None:
                 record["grad_norm"] = float(grad_norm)
             if bar is not None:
                 bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_second']:.0f}")
-            if log is not None:
-                log(record)
+            reporters.log(record)
             logged += 1
-            window_loss, window_tokens, window_start = torch.zeros(()), 0, time.perf_counter()
+            window_loss, window_tokens = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long)
+            window_start = time.perf_counter()
         if cfg.eval_interval and done % cfg.eval_interval == 0 and done != cfg.max_steps:
-            evals.append({"step": done, "eval_loss": evaluate_loss(module, held_out, cfg.batch_size)})
+            began = time.perf_counter()
+            value = evaluate_loss(eval_module, held_out, batch_size, runtime)
+            eval_seconds += time.perf_counter() - began
+            evals.append({"step": done, "eval_loss": value})
         if checkpoints is not None and cfg.checkpoint_interval and (done % cfg.checkpoint_interval == 0 or done == cfg.max_steps):
-            saved.append(str(ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
-                "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
-                "data_position": order.position(), "tokens_seen": tokens_seen,
-                "scheduler": {"kind": "linear-warmup-linear-decay", "step": done}}, cfg.keep_checkpoints)))
+            if runtime.is_main:
+                saved.append(str(ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
+                    "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
+                    "data_position": order.position(), "tokens_seen": tokens_seen, "world_size": runtime.world_size,
+                    "scheduler": {"kind": cfg.lr_scheduler, "step": done}}, cfg.keep_checkpoints)))
+            runtime.barrier()
     elapsed = time.perf_counter() - started
     if bar is not None:
         bar.close()
-    module.eval()
-    eval_final = evaluate_loss(module, held_out, cfg.batch_size)
-    final_dir = _save_final(out, model, module, tokenizer) if out else None
-    trained_tokens = (cfg.max_steps - start) * step_tokens
+    wrapped.eval()
+    began = time.perf_counter()
+    eval_final = evaluate_loss(eval_module, held_out, batch_size, runtime)
+    eval_seconds += time.perf_counter() - began
+    if sharded:
+        _gather_sharded(model, module, runtime)
+    final_dir = _save_final(out, model, unwrap(model), tokenizer) if out and runtime.is_main else None
+    runtime.barrier()
+    reporters.close()
+    trained_tokens = tokens_seen - (state["tokens_seen"] if path is not None else 0)
     return {
         "trainer": "offline:functional", "trained": True, "steps": cfg.max_steps, "start_step": start,
         "resumed_from": resumed_from, "tokens_seen": tokens_seen, "train_blocks": len(train),
         "eval_blocks": len(held_out), "block_size": int(train.inputs.shape[1]),
+        **runtime.describe(), "strategy": cfg.strategy if runtime.distributed else None,
+        "global_batch_size": global_batch * cfg.gradient_accumulation_steps, "per_device_batch_size": batch_size,
+        "document_masking": masking, "attention": getattr(getattr(module, "config", None), "_attn_implementation", None),
+        "token_cache": corpus.describe(), "data_seconds": data_seconds, "first_step_seconds": first_step_seconds,
         "eval_loss_initial": eval_initial, "eval_loss": eval_final,
         "eval_perplexity": math.exp(eval_final) if eval_final is not None else None, "evaluations": evals,
+        "eval_seconds": eval_seconds,
         "elapsed_seconds": elapsed, "tokens_per_second": trained_tokens / elapsed if elapsed > 0 else None,
         "peak_memory_mb": peak_memory_mb(), "log_records": logged, "checkpoints": saved,
         "final_model": str(final_dir) if final_dir else None, "config": cfg.to_dict(),
     }
+
+
+def _gather_sharded(model: Any, module: torch.nn.Module, runtime: rt.Runtime) -> None:
+    """After FSDP training: a plain, unsharded copy of the model on every process (full weights gathered),
+    so saving, rollouts and evaluation see an ordinary module."""
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+    full = get_model_state_dict(module, options=StateDictOptions(full_state_dict=True, cpu_offload=True,
+                                                                 broadcast_from_rank0=False))
+    plain_class = next(c for c in type(module).__mro__[1:] if "FSDP" not in c.__name__)
+    fresh = plain_class(module.config)
+    if runtime.is_main:
+        fresh.load_state_dict(full)
+    if hasattr(model, "module") and model.module is module:
+        model.module = fresh.eval()
 
 
 def _save_final(out: Path, model: Any, module: torch.nn.Module, tokenizer: Any) -> Path:
