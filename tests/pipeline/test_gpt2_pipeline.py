@@ -40,7 +40,9 @@ def test_catalogue_trains_and_evaluates_gpt2(gpt2_root, tmp_path):
     assert result.returncode == 0, result.stderr
     results = read_json(tmp_path / "eval" / "results.json")
     assert results["method"] == "loglikelihood" and results["n_samples"] == 10
-    assert set(results["scores"]) == {"weighted_accuracy", "accuracy", "exact_match", "perplexity"}
+    assert set(results["scores"]) == {"weighted_accuracy", "accuracy", "exact_match", "acc", "acc_stderr", "acc_norm",
+                                      "acc_norm_stderr"}
     samples = read_jsonl(tmp_path / "eval" / "samples.jsonl")
-    assert all(len(s["candidate_loglikelihoods"]) == 4 for s in samples)
-    assert all(s["prediction"] == max(s["candidate_loglikelihoods"], key=s["candidate_loglikelihoods"].get) for s in samples)
+    assert all(len(s["choices"]) == len(s["loglikelihoods"]) == len(s["is_greedy"]) == 4 for s in samples)
+    assert all(s["prediction"] == s["choices"][s["loglikelihoods"].index(max(s["loglikelihoods"]))] for s in samples)
+    assert results["scores"]["acc"]["value"] == sum(s["acc"] for s in samples) / 10

@@ -8,7 +8,7 @@ import pytest
 from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
 from codex_ml.errors import ConfigError, MalformedArtifactError
-from codex_ml.formats.evalset import EvalSet
+from codex_ml.offline.data.evalset import read_evalset
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import collect_seeds
 
@@ -59,7 +59,7 @@ def test_fragments_leave_artefact_variables_to_the_resolver(monkeypatch, tmp_pat
 def test_eval_set_format(tmp_path):
     path = tmp_path / "set.jsonl"
     path.write_text('{"prompt": "p", "target": "t", "label": "positive", "source": "x"}\n\n{"prompt": "q", "target": "u"}\n')
-    samples = EvalSet.from_file(path)
+    samples = read_evalset(path)
     assert len(samples) == 2
     assert (samples[0].label, dict(samples[0].metadata)) == ("positive", {"source": "x"})
     assert samples[1].label is None
@@ -67,10 +67,10 @@ def test_eval_set_format(tmp_path):
                           ("{", "invalid JSON"), ('{"prompt": "p", "target": "t", "label": 3}', "'label' must be a string")]:
         path.write_text(text + "\n")
         with pytest.raises(MalformedArtifactError, match=problem):
-            EvalSet.from_file(path)
+            read_evalset(path)
     path.write_text("\n")
     with pytest.raises(MalformedArtifactError, match="no samples"):
-        EvalSet.from_file(path)
+        read_evalset(path)
 
 
 def test_seeds_are_found_anywhere():

@@ -24,8 +24,9 @@ def test_model_and_tokenizer_load_from_the_seed_layout(family, synth_root, monke
     text = "Return a new transport that the protocol should use."
     assert tokenizer.decode(tokenizer.encode(text)) == text
     assert isinstance(model.generate("Return the"), str)
-    scores = model.score_candidates("The answer is", [" yes", " no"])
-    assert len(scores) == 2 and all(s < 0 for s in scores)
+    scores = model.loglikelihood([("The answer is", " yes"), ("The answer is", " no")])
+    assert len(scores) == 2 and all(value < 0 and isinstance(greedy, bool) for value, greedy in scores)
+    assert model.loglikelihood_rolling([text])[0] < 0
     assert math.isfinite(model.perplexity(["hello world", text]))
     assert any(p.requires_grad for p in model.parameters())
     assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -27,6 +27,27 @@ class Model(Protocol):
 
 
 @runtime_checkable
+class ScoringModel(Protocol):
+    """A model that answers evaluation requests in batches, as lm-evaluation-harness's ``LM`` does.
+
+    Each method takes a list of requests and returns one result per request, in the same order; the
+    model decides how to batch them and on which device. ``add_bos_token`` (a keyword the evaluator
+    passes only when ``evaluation.add_bos_token`` is set) forces a BOS token on or off.
+
+    - ``loglikelihood([(context, continuation), ...])`` -> ``[(sum of the continuation's token
+      log-probabilities, whether greedy decoding produces it), ...]``
+    - ``loglikelihood_rolling([text, ...])`` -> ``[total log-likelihood of the text, ...]``
+    - ``generate_until([(context, {"until": [str, ...], "max_gen_toks": int}), ...])`` -> ``[text, ...]``
+    """
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[tuple[float, bool]]: ...
+
+    def loglikelihood_rolling(self, requests: Sequence[str]) -> list[float]: ...
+
+    def generate_until(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]: ...
+
+
+@runtime_checkable
 class Dataset(Protocol):
     """A sized, re-iterable collection of records."""
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.config.compose import Composed
-from codex_ml.formats.evalset import as_samples
+from codex_ml.formats.evalset import EvalSample, as_samples
 from codex_ml.pipeline.components import Planned, build, plan_all
-from codex_ml.pipeline.scoring import score_samples
+from codex_ml.pipeline.scoring import EvaluationSettings, score_samples
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import ArtefactRecord, provenance
 
@@ -69,6 +69,8 @@ class Session:
     started: float = field(default_factory=time.monotonic)
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     built: dict[str, Any] = field(default_factory=dict)
+    #: The evaluation set's samples, checked when the session opened.
+    samples: list[EvalSample] = field(default_factory=list)
 
     @classmethod
     def open(cls, composed: Composed, requests: list[tuple[str, str, Any]],
@@ -76,16 +78,24 @@ class Session:
         """Plan and build every component, then create the run directory.
 
         Nothing is written until every artefact is found and every component has loaded, so a missing
-        or malformed file leaves no half-made run behind. ``extra`` adds factory arguments per role.
+        or malformed file leaves no half-made run behind. The evaluation set and the metrics are built
+        (and the set checked) before the other components, so a bad set is refused before a model loads.
+        ``extra`` adds factory arguments per role.
         """
         planned = {p.role: p for p in plan_all(requests)}
+        settings = EvaluationSettings.from_config(composed.config) if "evaluation.dataset" in planned else None
         seed_everything(composed.config.get("seed"))
-        built = {role: build(p, **(extra or {}).get(role, {})) for role, p in planned.items()}
+        built: dict[str, Any] = {}
+        samples: list[EvalSample] = []
+        for role in sorted(planned, key=lambda r: r != "evaluation.dataset" and not r.startswith("metrics.")):
+            built[role] = build(planned[role], **(extra or {}).get(role, {}))
+            if role == "evaluation.dataset" and settings is not None:
+                samples = as_samples(built[role], "evaluation.dataset")
         output = composed.config.get("output_dir")
         path = Path(output) if output else default_run_path(composed.config_name)
         run = RunDirectory(path)
         run.write_config(composed.to_yaml(), composed.arguments, composed.overrides, composed.config_name)
-        return cls(composed, planned, run, built=built)
+        return cls(composed, planned, run, built=built, samples=samples)
 
     def __getitem__(self, role: str) -> Any:
         return self.built[role]
@@ -103,12 +113,10 @@ class Session:
 
     def score_evaluation(self, model: Any, *, quiet: bool) -> dict[str, Any]:
         """``model`` on the evaluation set (its first ``evaluation.max_samples``) with every planned metric."""
-        samples = as_samples(self["evaluation.dataset"], "evaluation.dataset")
-        limit = (self.composed.config.get("evaluation") or {}).get("max_samples")
-        samples = samples[: int(limit)] if limit else samples
         metrics = {role.split(".", 1)[1]: (p.name, self[role]) for role, p in self.planned.items()
                    if role.startswith("metrics.")}
-        return score_samples(model, samples, metrics, quiet=quiet)
+        settings = EvaluationSettings.from_config(self.composed.config)
+        return score_samples(model, self.samples, metrics, settings, quiet=quiet)
 
     def artefacts(self) -> list[ArtefactRecord]:
         return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]

@@ -107,5 +107,6 @@ def _evaluate(session: Session, model: Any, quiet: bool) -> dict[str, Any]:
     """The trained model's scores; per-sample rows go to the run log, not the summary."""
     result = session.score_evaluation(model, quiet=quiet)
     for row in result["rows"]:
-        session.run.log({"phase": "evaluate", **{k: row[k] for k in ("index", "prediction", "target", "label", "correct")}})
+        fields = ("index", "prediction", "target", "label", "correct", "loglikelihood")
+        session.run.log({"phase": "evaluate", **{k: row[k] for k in fields if k in row}})
     return {k: v for k, v in result.items() if k != "rows"}

@@ -10,6 +10,9 @@ Fixtures (available in any pytest run where codex-ml is installed):
 Conformance suites (subclass one per component and set its attributes): one per kind declared in
 :mod:`codex_ml.kinds` (:class:`TokenizerConformance`, :class:`ModelConformance`, ...), looked up by
 kind with :func:`suite_for`.
+
+:class:`ScoringModelConformance` checks a model that implements the evaluation requests
+(``codex_ml.interfaces.ScoringModel``).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ _EXPORTS = {
     "Conformance": "conformance",
     **{kind.suite: "conformance" for kind in all_kinds() if kind.suite},
     "suite_for": "conformance",
+    "ScoringModelConformance": "conformance",
     "isolated_host": "host",
     "register_plugin": "host",
     "temporary_plugin": "host",

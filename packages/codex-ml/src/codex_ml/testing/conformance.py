@@ -94,6 +94,55 @@ class ModelConformance(Conformance):
         assert [model.generate(p) for p in self.prompts] == [model.generate(p) for p in self.prompts]
 
 
+class ScoringModelConformance(ModelConformance):
+    """A model that implements the scoring contract (``codex_ml.interfaces.ScoringModel``): batched
+    ``loglikelihood``, ``loglikelihood_rolling`` and ``generate_until``, one result per request, in order."""
+
+    #: (context, continuation) pairs; at least two should share a context, one context should be empty.
+    loglikelihood_requests: ClassVar[Sequence[tuple[str, str]]] = (
+        ("The answer is", " yes"), ("The answer is", " no"), ("", "hello"), ("Question: why?\nAnswer:", " because"))
+    rolling_texts: ClassVar[Sequence[str]] = ("hello world", "A longer text, scored whole. " * 8)
+    #: How far a batched result may be from the same request scored alone.
+    tolerance: ClassVar[float] = 1e-4
+
+    def test_satisfies_the_scoring_protocol(self) -> None:
+        from codex_ml.interfaces import ScoringModel
+
+        model = self.build()
+        assert isinstance(model, ScoringModel), f"{type(model).__name__} lacks part of ScoringModel"
+
+    def test_loglikelihood_gives_one_result_per_request_in_order(self) -> None:
+        model = self.build()
+        batched = model.loglikelihood(list(self.loglikelihood_requests))
+        assert len(batched) == len(self.loglikelihood_requests)
+        for request, (value, greedy) in zip(self.loglikelihood_requests, batched):
+            assert isinstance(greedy, bool) and math.isfinite(value) and value <= 0
+            alone, = model.loglikelihood([request])
+            assert abs(alone[0] - value) <= self.tolerance, f"{request!r}: {value} batched, {alone[0]} alone"
+        reversed_ = model.loglikelihood(list(self.loglikelihood_requests)[::-1])[::-1]
+        assert all(abs(a[0] - b[0]) <= self.tolerance for a, b in zip(batched, reversed_))
+
+    def test_an_empty_continuation_is_an_error(self) -> None:
+        model = self.build()
+        try:
+            model.loglikelihood([("context", "")])
+        except ValueError:
+            return
+        raise AssertionError("an empty continuation must be refused (it would score 0, a free win)")
+
+    def test_loglikelihood_rolling_gives_one_total_per_text(self) -> None:
+        model = self.build()
+        totals = model.loglikelihood_rolling(list(self.rolling_texts))
+        assert len(totals) == len(self.rolling_texts)
+        assert all(math.isfinite(t) and t < 0 for t in totals)
+        assert abs(model.loglikelihood_rolling([self.rolling_texts[0]])[0] - totals[0]) <= self.tolerance
+
+    def test_generate_until_gives_one_text_per_request(self) -> None:
+        model = self.build()
+        answers = model.generate_until([(p, {"until": ["\n"], "max_gen_toks": 8}) for p in self.prompts])
+        assert len(answers) == len(self.prompts) and all(isinstance(a, str) and "\n" not in a for a in answers)
+
+
 class DatasetConformance(Conformance):
     kind = "datasets"
     #: The number of records, when known.

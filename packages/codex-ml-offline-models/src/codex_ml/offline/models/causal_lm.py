@@ -1,25 +1,38 @@
 """One wrapper for every trainable causal language model (GPT-2, TinyLlama, MiniLM).
 
 It satisfies the ``Model`` protocol (``generate``), exposes ``parameters()`` so ``offline:functional``
-trains it, and gives evaluation what it needs: log-likelihood scoring of candidate answers and perplexity.
-The wrapped ``module`` only has to map ``input_ids`` to an object with ``.logits``.
+trains it, and implements the scoring contract (``ScoringModel``): batched ``loglikelihood``,
+``loglikelihood_rolling`` and ``generate_until`` requests scored as lm-evaluation-harness scores them
+(rules in :mod:`lm_requests`, batching and KV reuse in :mod:`token_scoring`). The wrapped ``module`` only
+has to map ``input_ids`` to an object with ``.logits``; transformers models get the fast path.
 """
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from codex_ml.offline.models.lm_requests import RequestEncoder, ScoringRequestError
+
+#: Requests per forward pass when scoring; the ``batch_size`` factory argument overrides it.
+DEFAULT_BATCH_SIZE = 32
 
 
 class CausalLM:
 
-    def __init__(self, module: Any, tokenizer: Any, *, family: str, source: Path | None = None) -> None:
+    def __init__(self, module: Any, tokenizer: Any, *, family: str, source: Path | None = None,
+                 batch_size: int = DEFAULT_BATCH_SIZE, device: str | None = None) -> None:
         self.module = module
         self.tokenizer = tokenizer
         self.family = family
         self.source = source
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ScoringRequestError(f"{family}: batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = batch_size
+        if device is not None:
+            self.module.to(device)
 
     # --- what the trainer uses ---------------------------------------------------------------
     def parameters(self) -> Iterator[Any]:
@@ -69,11 +82,67 @@ class CausalLM:
         picked = logprobs.gather(1, targets[:, None])[:, 0]
         return picked[-n:].tolist()
 
-    def score_candidates(self, prompt: str, candidates: Sequence[str]) -> list[float]:
-        """Sum of the log-probabilities of each candidate's tokens after ``prompt`` (higher is likelier)."""
+    # --- the scoring contract (lm-evaluation-harness's request types) ---------------------------
+    def _scorer(self):
+        from codex_ml.offline.models.token_scoring import TokenScorer
+
+        return TokenScorer(self.module, max_length=self.context_length, batch_size=self.batch_size)
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]], *,
+                      add_bos_token: bool | None = None) -> list[tuple[float, bool]]:
+        """Per (context, continuation): the continuation's summed log-probability and whether greedy
+        decoding would have produced it. In the order given."""
+        encoder = RequestEncoder(self.tokenizer, add_bos_token)
+        token_requests = []
+        for index, (context, continuation) in enumerate(requests):
+            try:
+                token_requests.append(encoder.pair(context, continuation))
+            except ScoringRequestError as exc:
+                raise ScoringRequestError(f"loglikelihood request {index}: {exc}") from None
+        return self._scorer().score(token_requests)
+
+    def loglikelihood_rolling(self, requests: Sequence[str], *, add_bos_token: bool | None = None) -> list[float]:
+        """Per text: its total log-likelihood over disjoint windows of the model's length."""
+        encoder = RequestEncoder(self.tokenizer, add_bos_token)
+        windows, owners = [], []
+        for index, text in enumerate(requests):
+            if not text:
+                raise ScoringRequestError(f"loglikelihood_rolling request {index}: the text is empty")
+            for window in encoder.rolling(text, self.context_length):
+                windows.append(window)
+                owners.append(index)
+        totals = [0.0] * len(requests)
+        for owner, (value, _) in zip(owners, self._scorer().score(windows)):
+            totals[owner] += value
+        return totals
+
+    def generate_until(self, requests: Sequence[tuple[str, Mapping[str, Any]]], *,
+                       add_bos_token: bool | None = None) -> list[str]:
+        """Per (context, options): the greedy continuation, cut before the first of ``options["until"]``
+        (default: none but end-of-text), at most ``options["max_gen_toks"]`` tokens (default 256)."""
+        encoder = RequestEncoder(self.tokenizer, add_bos_token)
+        eos = getattr(self.tokenizer, "eos_token_id", None)
         self.module.eval()
-        context = self._start_ids() + self.tokenizer.encode(prompt)
-        return [float(sum(self._token_logprobs(context, self.tokenizer.encode(c)))) for c in candidates]
+        answers = []
+        for context, options in requests:
+            until = options.get("until") or []
+            until = [until] if isinstance(until, str) else list(until)
+            budget = int(options.get("max_gen_toks", 256))
+            ids = encoder.encode(context)[-max(self.context_length - budget, 1):]
+            new: list[int] = []
+            text = ""
+            for _ in range(budget):
+                next_id = int(self._logits(ids + new)[-1].argmax())
+                if next_id == eos:
+                    break
+                new.append(next_id)
+                text = self.tokenizer.decode(new)
+                if any(stop in text for stop in until):
+                    break
+            for stop in until:
+                text = text.split(stop, 1)[0]
+            answers.append(text)
+        return answers
 
     def perplexity(self, texts: Sequence[str]) -> float:
         """exp(mean negative log-likelihood per token) over ``texts``, each scored from a start token."""

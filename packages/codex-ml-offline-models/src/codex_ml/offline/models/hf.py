@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.artifacts.manifest import check_manifest
 from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.offline.models import artifacts
-from codex_ml.offline.models.causal_lm import CausalLM
+from codex_ml.offline.models.causal_lm import DEFAULT_BATCH_SIZE, CausalLM
 from codex_ml.offline.models.hf_tokenizer import HFTokenizer
 from codex_ml.offline.models.offline_env import import_transformers
 from codex_ml.offline.models.weights import PICKLE, load_pickle_state_dict, weights_file
@@ -68,26 +69,33 @@ def _load_tokenizer(directory: Path) -> HFTokenizer:
     return HFTokenizer(tokenizer, source=directory)
 
 
-def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike) -> CausalLM:
-    """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place."""
+def _model(name: str, family: str, spec, tokenizer_spec, path: PathLike, **scoring: Any) -> CausalLM:
+    """The checkpoint's own tokenizer when the directory has one, else the family tokenizer's usual place.
+    ``scoring``: ``batch_size`` and ``device`` for evaluation requests (see CausalLM)."""
     directory = _verified(Path(path))
     module = _load_module(directory, family)
     tokenizer_dir = directory if _has_tokenizer(directory, tokenizer_spec) else _verified(resolve(name, tokenizer_spec))
-    return CausalLM(module, _load_tokenizer(tokenizer_dir), family=family, source=directory)
+    return CausalLM(module, _load_tokenizer(tokenizer_dir), family=family, source=directory, **scoring)
 
 
 def _has_tokenizer(directory: Path, spec) -> bool:
     return all((directory / name).is_file() for name in spec.required)
 
 
-def load_gpt2_model(path: str | os.PathLike[str]) -> CausalLM:
-    """Factory registered as model ``offline:gpt2``; ``path`` is a checkpoint directory."""
-    return _model("offline:gpt2", "gpt2", artifacts.GPT2_MODEL, artifacts.GPT2_TOKENIZER, path)
+def load_gpt2_model(path: str | os.PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                    device: str | None = None) -> CausalLM:
+    """Factory registered as model ``offline:gpt2``; ``path`` is a checkpoint directory; ``batch_size`` and
+    ``device`` are where and how many requests at a time evaluation scores."""
+    return _model("offline:gpt2", "gpt2", artifacts.GPT2_MODEL, artifacts.GPT2_TOKENIZER, path,
+                  batch_size=batch_size, device=device)
 
 
-def load_tinyllama_model(path: str | os.PathLike[str]) -> CausalLM:
-    """Factory registered as model ``offline:tinyllama``; ``path`` is a checkpoint directory."""
-    return _model("offline:tinyllama", "tinyllama", artifacts.TINYLLAMA_MODEL, artifacts.TINYLLAMA_TOKENIZER, path)
+def load_tinyllama_model(path: str | os.PathLike[str], *, batch_size: int = DEFAULT_BATCH_SIZE,
+                         device: str | None = None) -> CausalLM:
+    """Factory registered as model ``offline:tinyllama``; ``path`` is a checkpoint directory; ``batch_size`` and
+    ``device`` are where and how many requests at a time evaluation scores."""
+    return _model("offline:tinyllama", "tinyllama", artifacts.TINYLLAMA_MODEL, artifacts.TINYLLAMA_TOKENIZER, path,
+                  batch_size=batch_size, device=device)
 
 
 def load_gpt2_tokenizer(path: str | os.PathLike[str]) -> HFTokenizer:

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import torch
 from codex_ml.offline.models.byte_tokenizer import VOCAB_SIZE, ByteTokenizer
-from codex_ml.offline.models.causal_lm import CausalLM
+from codex_ml.offline.models.causal_lm import DEFAULT_BATCH_SIZE, CausalLM
 from torch import nn
 from torch.nn import functional as F
 
@@ -135,11 +135,14 @@ class MiniLMModule(nn.Module):
         return module.eval()
 
 
-def load_minilm(path: str | os.PathLike[str] | None = None, *, seed: int = 0, **config: Any) -> CausalLM:
+def load_minilm(path: str | os.PathLike[str] | None = None, *, seed: int = 0, batch_size: int = DEFAULT_BATCH_SIZE,
+                device: str | None = None, **config: Any) -> CausalLM:
     """Factory registered as ``offline:minilm`` / ``MiniLM``: a saved MiniLM from ``path``, else a fresh
-    one initialised from ``seed`` with ``config`` overrides (``n_layer``, ``n_embd``, ``block_size``...)."""
+    one initialised from ``seed`` with ``config`` overrides (``n_layer``, ``n_embd``, ``block_size``...).
+    ``batch_size`` and ``device`` are how evaluation scores requests (see CausalLM)."""
+    scoring = {"batch_size": batch_size, "device": device}
     if path is not None:
-        return CausalLM(MiniLMModule.from_pretrained(path), ByteTokenizer(), family="minilm", source=Path(path))
+        return CausalLM(MiniLMModule.from_pretrained(path), ByteTokenizer(), family="minilm", source=Path(path), **scoring)
     unknown = sorted(set(config) - {f.name for f in dataclasses.fields(MiniLMConfig)})
     if unknown:
         from codex_ml.errors import UnknownSettingError
@@ -147,4 +150,4 @@ def load_minilm(path: str | os.PathLike[str] | None = None, *, seed: int = 0, **
         raise UnknownSettingError(f"MiniLM: unknown setting(s) {', '.join(map(repr, unknown))}; known: "
                                   f"{', '.join(f.name for f in dataclasses.fields(MiniLMConfig))}")
     torch.manual_seed(seed)
-    return CausalLM(MiniLMModule(MiniLMConfig(**config)), ByteTokenizer(), family="minilm")
+    return CausalLM(MiniLMModule(MiniLMConfig(**config)), ByteTokenizer(), family="minilm", **scoring)
