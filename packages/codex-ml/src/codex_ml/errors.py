@@ -122,3 +122,11 @@ class RLConfigError(ConfigError, ValueError):
 
 class NonFiniteRewardError(CodexMLError):
     """Too many RL steps in a row had a NaN or infinite reward."""
+
+
+class EvaluationError(CodexMLError, ValueError):
+    """The model and the evaluation set cannot be scored together."""
+
+
+class ScoringRequestError(CodexMLError, ValueError):
+    """A scoring request that cannot be scored (an empty continuation, one longer than the model's window)."""

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codex_ml.errors import CodexMLError
+from codex_ml.errors import EvaluationError
 from codex_ml.formats.evalset import PERPLEXITY, TARGET, EvalSample
 from codex_ml.interfaces import ScoringModel
 from codex_ml.pipeline import lm_metrics
@@ -29,10 +29,6 @@ from codex_ml.pipeline.progress import progress
 METHODS = ("loglikelihood", "generate")
 #: What ``generate_until`` is asked for when a scoring model is evaluated by generation.
 GENERATION_OPTIONS = {"until": ["\n"], "max_gen_toks": 32}
-
-
-class EvaluationError(CodexMLError, ValueError):
-    """The model and the evaluation set cannot be scored together."""
 
 
 @dataclass(frozen=True)

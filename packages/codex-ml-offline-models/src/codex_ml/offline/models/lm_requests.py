@@ -17,11 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codex_ml.errors import CodexMLError
-
-
-class ScoringRequestError(CodexMLError, ValueError):
-    """A scoring request that cannot be scored (an empty continuation, one longer than the model's window)."""
+from codex_ml.errors import ScoringRequestError
 
 
 @dataclass(frozen=True)
