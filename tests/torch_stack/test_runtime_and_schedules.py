@@ -41,13 +41,13 @@ def test_schedules_warm_up_then_follow_their_shape(kind):
 
 
 def test_unknown_scheduler_device_and_tracker_are_rejected():
-    with pytest.raises(MalformedArtifactError, match="'lr_scheduler' must be one of linear, cosine, constant"):
+    with pytest.raises(MalformedArtifactError, match="lr_scheduler: must be one of linear, cosine, constant"):
         cfg(lr_scheduler="step")
-    with pytest.raises(MalformedArtifactError, match="'device' must be auto, cpu, cuda, cuda:N or mps, found 'gpu'"):
+    with pytest.raises(MalformedArtifactError, match="device: must be auto, cpu, cuda, cuda:N or mps, found 'gpu'"):
         cfg(device="gpu")
-    with pytest.raises(MalformedArtifactError, match="'precision' must be one of fp32, bf16, fp16"):
+    with pytest.raises(MalformedArtifactError, match="precision: must be one of fp32, bf16, fp16"):
         cfg(precision="int8")
-    with pytest.raises(MalformedArtifactError, match="'report_to' knows jsonl, tensorboard, mlflow; found 'wandb'"):
+    with pytest.raises(MalformedArtifactError, match="report_to: knows jsonl, tensorboard, mlflow; found 'wandb'"):
         cfg(report_to=["jsonl", "wandb"])
 
 
@@ -140,11 +140,13 @@ def test_a_missing_tracker_gets_the_install_hint(monkeypatch):
         check_before_run(cfg(report_to=["mlflow"]))
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("training.device=gpu", "'device' must be auto, cpu, cuda, cuda:N or mps, found 'gpu'"),
-    ("training.precision=fp16", "training.precision=fp16 needs a CUDA or MPS device"),
+@pytest.mark.parametrize(("override", "message", "code"), [
+    # a bad value is a config problem (exit 2), named by the override it came from
+    ("training.device=gpu",
+     "override 'training.device=gpu': training.device: must be auto, cpu, cuda, cuda:N or mps, found 'gpu'", 2),
+    ("training.precision=fp16", "training.precision=fp16 needs a CUDA or MPS device", 1),
 ])
-def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(override, message, tmp_path):
+def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(override, message, code, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("checks the refusal on a CPU-only machine")
     import subprocess
@@ -155,7 +157,7 @@ def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(over
     result = subprocess.run([sys.executable, "-m", "codex_ml.cli", "train", "model=offline/minilm", override,
                              f"output_dir={tmp_path / 'run'}"], cwd=tmp_path, env=cli_env(), capture_output=True,
                             text=True, timeout=120, check=False)
-    assert result.returncode == 1
+    assert result.returncode == code
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
 

@@ -96,7 +96,7 @@ def test_resume_continues_exactly(corpus, tmp_path):
     with pytest.raises(Interrupt):
         load_functional_trainer(**settings).fit(interrupted, corpus, output_dir=tmp_path / "b", log=_crash_after(4))
     checkpoint = tmp_path / "b" / "checkpoints" / "checkpoint-00000004"
-    assert sorted(p.name for p in checkpoint.iterdir()) == ["model.safetensors", "optimizer.safetensors",
+    assert sorted(p.name for p in checkpoint.iterdir()) == ["manifest.json", "model.safetensors", "optimizer.safetensors",
                                                               "rng.safetensors", "trainer_state.json"]
     resumed = minilm(seed=99, dropout=0.1)  # different start: every weight must come from the checkpoint
     summary = load_functional_trainer(**settings, resume=True).fit(resumed, corpus, output_dir=tmp_path / "b")

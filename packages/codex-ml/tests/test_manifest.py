@@ -46,7 +46,10 @@ def test_verify_reports_ok_modified_and_missing_per_file(tmp_path):
     result = manifest.verify(directory)
     assert result.files == {"config.json": "modified", "model.safetensors": "ok", "sub/vocab.txt": "missing"}
     assert result.untracked == ["notes.txt", "pytorch_model.bin"]
-    assert result.problems() == ["modified: config.json", "missing: sub/vocab.txt", "not in manifest: pytorch_model.bin"]
+    problems = result.problems()
+    assert [line.split(" (")[0] for line in problems] == [
+        "modified: config.json", "missing: sub/vocab.txt", "not in manifest: pytorch_model.bin"]
+    assert "sha256" in problems[0] and "!= manifest" in problems[0]  # what differs, not just which file
     assert result.status == "modified"
 
 
@@ -70,7 +73,7 @@ def test_the_user_can_allow_modified_artefacts_explicitly(tmp_path, monkeypatch,
         manifest.check_manifest(directory)
     monkeypatch.setenv("CODEX_ML_ALLOW_MODIFIED_ARTIFACTS", "1")
     assert not manifest.check_manifest(directory).ok
-    assert "does not match its manifest.json (modified: config.json)" in capsys.readouterr().err
+    assert "does not match its manifest.json (modified: config.json (sha256 " in capsys.readouterr().err
     with pytest.raises(ArtifactModifiedError):
         manifest.check_manifest(directory, allow_modified=False)  # an explicit False wins over the variable
 

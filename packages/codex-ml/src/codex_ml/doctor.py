@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 
 from codex_ml import settings
+from codex_ml.errors import DoctorBlockedError
 from codex_ml.plugins.spec import load_target
 from codex_ml.utils import torch_checks
 from codex_ml.utils.offline import ALLOW_NETWORK_VAR, OFFLINE_FLAGS, applied
@@ -162,6 +163,7 @@ def check_catalogue() -> list[Finding]:
     return findings
 
 
+
 def plugin_checks() -> list[tuple[str, Callable[[], list[Finding]] | str]]:
     """``(plugin, check)`` for every check plugins register through ``register_doctor_checks``."""
     from codex_ml.plugins.manager import get_host
@@ -199,9 +201,10 @@ def run_plugin_check(owner: str, check: Callable[[], list[Finding]] | str) -> li
         return [Finding(ERROR, "doctor check", f"{owner}'s {name} failed: {type(exc).__name__}: {exc}")]
 
 
-def run_checks(output_dir: Path) -> list[Finding]:
-    torch_findings, status = check_torch()
-    findings = [*torch_findings, *check_pickle_weights(status)]
+def run_checks(output_dir: Path, *, torch: bool = True) -> list[Finding]:
+    """Every check; ``torch=False`` leaves out the torch checks (for a run none of whose components needs it)."""
+    torch_findings, status = check_torch() if torch else ([], None)
+    findings = [*torch_findings, *(check_pickle_weights(status) if torch else [])]
     for owner, check in plugin_checks():
         findings += run_plugin_check(owner, check)
     return [
@@ -213,4 +216,18 @@ def run_checks(output_dir: Path) -> list[Finding]:
     ]
 
 
-__all__ = ["ERROR", "OK", "WARN", "Finding", "components_needing", "installed_version", "origin", "run_checks"]
+def preflight(output_dir: Path, *, needs_torch: bool) -> list[Finding]:
+    """The doctor's checks before a run; raise :class:`DoctorBlockedError` listing the blocking findings.
+
+    torch is checked only when one of the run's components needs it (importing it costs seconds)."""
+    findings = run_checks(output_dir, torch=needs_torch)
+    blocking = [f for f in findings if f.level == ERROR]
+    if blocking:
+        lines = "\n".join(f"  {f.topic}: {f.message}" for f in blocking)
+        raise DoctorBlockedError(f"doctor found {len(blocking)} blocking problem(s); nothing was run:\n{lines}\n"
+                                 "Fix them (see `codex-ml doctor`), or pass --skip-doctor to run anyway.")
+    return findings
+
+
+__all__ = ["ERROR", "OK", "WARN", "DoctorBlockedError", "Finding", "components_needing", "installed_version", "origin",
+           "preflight", "run_checks"]

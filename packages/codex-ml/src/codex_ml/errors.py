@@ -35,6 +35,16 @@ class MalformedArtifactError(CodexMLError, ValueError):
     """An artefact file exists but its content is not what the component expects."""
 
 
+class InvalidSettingError(MalformedArtifactError):
+    """A component setting has the wrong type or is out of range. ``key`` and ``reason`` let the pipeline
+    name where the value came from (an override, a config file) instead of the component's own file;
+    ``from_file`` is true when the value was read from the component's file itself."""
+
+    def __init__(self, message: str, *, key: str | None = None, reason: str | None = None, from_file: bool = False):
+        super().__init__(message)
+        self.key, self.reason, self.from_file = key, reason or message, from_file
+
+
 class UnknownSettingError(CodexMLError, TypeError):
     """A component was given a setting it does not know."""
 
@@ -73,6 +83,20 @@ class ResumeMismatchError(CodexMLError):
     """The checkpoint was written by a run with a different configuration or different data."""
 
 
+class RunLockedError(CodexMLError):
+    """Another process holds the run directory's lock (the message names its pid, host and start time)."""
+
+
+class RunDirectoryExistsError(CodexMLError):
+    """The output directory already holds a run and neither resume nor overwrite was asked for."""
+
+
+class DoctorBlockedError(CodexMLError):
+    """``train``/``evaluate`` refused to start: a doctor check found a blocking problem."""
+
+
+class NonFiniteLossError(CodexMLError):
+    """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
 class DeviceError(CodexMLError):
     """The configured training device or precision is not available on this machine."""
 

@@ -7,6 +7,7 @@ the owner-only mode of the temporary file, so artefacts and manifests stay reada
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -45,5 +46,38 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+NON_FINITE_FLAG = "non_finite"
+
+
+def _finite_only(value: Any, where: str, found: list[str]) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        found.append(f"{where}={value!r}")
+        return None
+    if isinstance(value, dict):
+        return {key: _finite_only(item, f"{where}.{key}" if where else str(key), found) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_only(item, f"{where}[{i}]", found) for i, item in enumerate(value)]
+    return value
+
+
+def strict_json_value(data: Any) -> tuple[Any, list[str]]:
+    """``data`` with every NaN/Infinity replaced by null, and where each was (``loss=nan``).
+
+    Python's json writes bare ``NaN``, which strict parsers (JavaScript, jq, Go, Rust) reject.
+    """
+    found: list[str] = []
+    return _finite_only(data, "", found), found
+
+
+def strict_json_dumps(data: Any, **kwargs: Any) -> str:
+    """JSON that every parser accepts: non-finite numbers become null and, for an object, its
+    ``non_finite`` key lists them (``["loss=nan"]``) so the null is never mistaken for "not measured"."""
+    clean, found = strict_json_value(data)
+    if found and isinstance(clean, dict):
+        clean = {**clean, NON_FINITE_FLAG: sorted(set(found) | set(clean.get(NON_FINITE_FLAG) or []))}
+    return json.dumps(clean, allow_nan=False, default=str, **kwargs)
+
+
 def atomic_write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    """Strict JSON (see :func:`strict_json_dumps`), written atomically."""
+    return atomic_write_text(path, strict_json_dumps(data, indent=2, sort_keys=True) + "\n")

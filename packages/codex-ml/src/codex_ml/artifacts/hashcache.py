@@ -1,4 +1,10 @@
-"""SHA-256 of files, remembered by (path, size, mtime_ns) so re-verifying multi-GB weights is instant.
+"""SHA-256 of files, remembered by (path, size, mtime_ns, ctime_ns, inode) so re-checking multi-GB weights
+at load time is instant.
+
+Size and mtime alone can be forged: a same-size edit followed by ``touch -d`` (or ``os.utime``) restores
+both. The change time cannot be set from user space and moves on every write or ``utime``, and
+replacing the file changes the inode, so an entry matching all four keys is the file that was hashed.
+``catalogue verify`` does not trust the cache at all unless asked (``--fast``).
 
 The cache is one JSON file, ``$CODEX_ML_CACHE_DIR/hashes.json`` (default ``~/.cache/codex-ml``), written
 atomically and merged with what other processes wrote meanwhile. A digest is only remembered when the
@@ -32,8 +38,13 @@ def _key(path: Path) -> str:
     return str(Path(path).resolve())
 
 
+def identity(stat: os.stat_result) -> dict[str, int]:
+    """What must be unchanged for a remembered digest to stand: size, mtime_ns, ctime_ns and inode."""
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns, "inode": stat.st_ino}
+
+
 class HashCache:
-    """Digests keyed by resolved path, valid while size and mtime_ns are unchanged."""
+    """Digests keyed by resolved path, valid while size, mtime_ns, ctime_ns and the inode are unchanged."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else cache_dir() / CACHE_FILE
@@ -58,13 +69,14 @@ class HashCache:
 
     def lookup(self, path: Path, stat: os.stat_result) -> str | None:
         entry = self.entries.get(_key(path))
-        if (isinstance(entry, dict) and entry.get("size") == stat.st_size
-                and entry.get("mtime_ns") == stat.st_mtime_ns and isinstance(entry.get("sha256"), str)):
-            return entry["sha256"]
-        return None
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            return None
+        if any(entry.get(key) != value for key, value in identity(stat).items()):
+            return None  # entries from older versions lack ctime_ns and inode: never trusted
+        return entry["sha256"]
 
     def store(self, path: Path, stat: os.stat_result, digest: str) -> None:
-        entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+        entry = {**identity(stat), "sha256": digest}
         self.entries[_key(path)] = entry
         self._dirty[_key(path)] = entry
 
@@ -74,7 +86,7 @@ class HashCache:
             return True
         merged = {**self._read(), **self._dirty}
         try:
-            atomic_write_json(self.path, {"schema_version": 1, "files": merged})
+            atomic_write_json(self.path, {"schema_version": 2, "files": merged})
         except OSError:
             return False
         self._dirty.clear()
@@ -89,11 +101,13 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sha256_file(path: str | os.PathLike[str], cache: HashCache | None = None) -> str:
-    """The file's SHA-256 hex digest, from ``cache`` when size and mtime still match."""
+def sha256_file(path: str | os.PathLike[str], cache: HashCache | None = None, *, trust_cache: bool = True) -> str:
+    """The file's SHA-256 hex digest, from ``cache`` when its identity (:func:`identity`) still matches.
+
+    ``trust_cache=False`` always reads the file (and still refreshes the cache)."""
     path = Path(path)
     before = path.stat()
-    if cache is not None:
+    if cache is not None and trust_cache:
         known = cache.lookup(path, before)
         if known is not None:
             cache.hits += 1
@@ -102,16 +116,16 @@ def sha256_file(path: str | os.PathLike[str], cache: HashCache | None = None) ->
     digest = _digest(path)
     if cache is not None:
         after = path.stat()
-        unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+        unchanged = identity(before) == identity(after)
         if unchanged and time.time() - after.st_mtime >= RACY_SECONDS:
             cache.store(path, after, digest)
     return digest
 
 
 def cached_sha256(path: str | os.PathLike[str], cache: HashCache) -> str | None:
-    """The cached digest if size and mtime still match, without reading the file; else None."""
+    """The cached digest if the file's identity still matches, without reading the file; else None."""
     path = Path(path)
     return cache.lookup(path, path.stat())
 
 
-__all__ = ["CACHE_DIR_VAR", "HashCache", "cache_dir", "cached_sha256", "sha256_file"]
+__all__ = ["CACHE_DIR_VAR", "HashCache", "cache_dir", "cached_sha256", "identity", "sha256_file"]

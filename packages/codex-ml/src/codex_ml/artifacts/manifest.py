@@ -7,7 +7,9 @@ uses exactly the bytes that were prepared. Format (extra top-level keys are kept
      "files": {"config.json": {"size": 665, "sha256": "<hex>"}, ...}}
 
 Loaders call :func:`check_manifest` before reading weights: a directory without a manifest passes,
-one whose files differ is refused with the files named unless the caller explicitly allows it.
+one whose files differ is refused with the files named unless the caller explicitly allows it. Either
+way nothing may resolve outside the folder (symlinks, ``..``, shard indexes: :mod:`.containment`).
+``codex-ml catalogue verify`` re-reads every byte; loaders may trust the hash cache (:mod:`.hashcache`).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml import settings
+from codex_ml.artifacts.containment import check_contained, escape_of, index_problems
 from codex_ml.artifacts.files import read_json_object
 from codex_ml.artifacts.hashcache import HashCache, cached_sha256, sha256_file
 from codex_ml.artifacts.paths import check_relative
@@ -30,7 +33,7 @@ MANIFEST_NAME = "manifest.json"
 ALLOW_MODIFIED_VAR = settings.ALLOW_MODIFIED_ARTIFACTS
 SCHEMA_VERSION = 1
 
-OK, MODIFIED, MISSING, UNCHECKED = "ok", "modified", "missing", "unchecked"
+OK, MODIFIED, MISSING, UNCHECKED, OUTSIDE = "ok", "modified", "missing", "unchecked", "outside the folder"
 #: Untracked files with these suffixes could be picked up by a loader, so they fail a check.
 RISKY_SUFFIXES = frozenset({
     ".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".safetensors", ".py", ".so", ".h5", ".msgpack",
@@ -111,8 +114,14 @@ def manifest_path(directory: str | os.PathLike[str]) -> Path:
 def read_manifest(directory: str | os.PathLike[str]) -> Manifest | None:
     """The directory's manifest, None when it has none; :class:`MalformedArtifactError` when it is invalid."""
     path = manifest_path(directory)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None
+    if not path.is_file():
+        raise MalformedArtifactError(f"{path}: not a readable file")
+    try:
+        path.open("rb").close()
+    except OSError as exc:
+        raise MalformedArtifactError(f"{path}: unreadable ({exc.strerror or exc})") from exc
     data = read_json_object(
         path, required={"files": dict},
         optional={"schema_version": int, "name": (str, type(None)), "source": (str, type(None)),
@@ -145,6 +154,10 @@ class Verification:
     manifest: Manifest
     files: dict[str, str]
     untracked: list[str] = field(default_factory=list)
+    #: What differs, per file: "sha256 1a2b3c4d... != manifest 5e6f7a8b...", "size 10 != manifest 12 bytes".
+    details: dict[str, str] = field(default_factory=dict)
+    #: Shard-index entries that point outside the folder.
+    escapes: list[str] = field(default_factory=list)
 
     def with_status(self, *statuses: str) -> list[str]:
         return sorted(rel for rel, status in self.files.items() if status in statuses)
@@ -156,7 +169,7 @@ class Verification:
     @property
     def ok(self) -> bool:
         """No file differs, none is missing and no untracked file could be loaded in their place."""
-        return not self.with_status(MODIFIED, MISSING) and not self.risky_untracked
+        return not self.with_status(MODIFIED, MISSING, OUTSIDE) and not self.risky_untracked and not self.escapes
 
     @property
     def complete(self) -> bool:
@@ -171,34 +184,54 @@ class Verification:
         return "verified" if self.complete else "unverified"
 
     def problems(self) -> list[str]:
-        """One short phrase per differing file, e.g. ``modified: model.safetensors``."""
-        lines = [f"{status}: {rel}" for status in (MODIFIED, MISSING) for rel in self.with_status(status)]
+        """One line per problem naming the file and what differs, e.g.
+        ``modified: model.safetensors (sha256 1a2b3c4d5e6f != manifest 9f8e7d6c5b4a)``."""
+        lines = [f"{status}: {rel}" + (f" ({self.details[rel]})" if rel in self.details else "")
+                 for status in (MODIFIED, MISSING, OUTSIDE) for rel in self.with_status(status)]
         lines += [f"not in manifest: {rel}" for rel in self.risky_untracked]
-        return lines
+        return lines + self.escapes
 
 
-def _check_file(path: Path, record: FileRecord, *, quick: bool, cache: HashCache) -> str:
+def _differs(found: str, recorded: str) -> str:
+    return f"sha256 {found[:12]} != manifest {recorded[:12]}"
+
+
+def _check_file(base: Path, rel: str, record: FileRecord, *, quick: bool, cache: HashCache,
+                trust_cache: bool) -> tuple[str, str | None]:
+    """``(status, what differs)`` for one manifest entry."""
+    path = base / rel
+    escape = escape_of(base, rel)
+    if escape:
+        return OUTSIDE, escape
     try:
         stat = path.stat()
-    except OSError:
-        return MISSING
+    except OSError as exc:
+        return MISSING, exc.strerror or "cannot be read"
     if not path.is_file():
-        return MISSING
+        return MISSING, "not a regular file"
     if stat.st_size != record.size:
-        return MODIFIED
+        return MODIFIED, f"size {stat.st_size} != manifest {record.size} bytes"
     if quick and stat.st_size > QUICK_HASH_LIMIT:
         known = cached_sha256(path, cache)
         if known is None:
-            return UNCHECKED
-        return OK if known == record.sha256 else MODIFIED
-    return OK if sha256_file(path, cache) == record.sha256 else MODIFIED
+            return UNCHECKED, None
+        return (OK, None) if known == record.sha256 else (MODIFIED, _differs(known, record.sha256))
+    try:
+        found = sha256_file(path, cache, trust_cache=trust_cache)
+    except OSError as exc:
+        return MISSING, f"unreadable ({exc.strerror or exc})"
+    return (OK, None) if found == record.sha256 else (MODIFIED, _differs(found, record.sha256))
 
 
 def verify(
     directory: str | os.PathLike[str], *, manifest: Manifest | None = None, only: Iterable[str] | None = None,
-    quick: bool = False, cache: HashCache | None = None,
+    quick: bool = False, cache: HashCache | None = None, trust_cache: bool = True,
 ) -> Verification:
     """Check the files against the manifest (read from ``directory`` unless given).
+
+    ``trust_cache=False`` re-reads every file (``catalogue verify``); otherwise a digest remembered under
+    the same size, mtime_ns, ctime_ns and inode stands. Entries and shard indexes that resolve outside
+    ``directory`` (``..``, symlinks, absolute shard paths) fail.
 
     ``only`` restricts the check to those entries (a file artefact inside a larger directory).
     ``quick`` never reads files above :data:`QUICK_HASH_LIMIT` whose digest is not cached: they come
@@ -210,13 +243,15 @@ def verify(
         raise MalformedArtifactError(f"{base}: no {MANIFEST_NAME} to verify against")
     cache = cache if cache is not None else HashCache()
     wanted = set(only) if only is not None else None
-    statuses = {
-        rel: _check_file(base / rel, record, quick=quick, cache=cache)
+    checked = {
+        rel: _check_file(base, rel, record, quick=quick, cache=cache, trust_cache=trust_cache)
         for rel, record in sorted(manifest.files.items()) if wanted is None or rel in wanted
     }
     untracked = [] if wanted is not None else [rel for rel in scan_files(base) if rel not in manifest.files]
     cache.save()
-    return Verification(directory=base, manifest=manifest, files=statuses, untracked=untracked)
+    return Verification(directory=base, manifest=manifest, files={rel: st for rel, (st, _) in checked.items()},
+                        untracked=untracked, details={rel: d for rel, (_, d) in checked.items() if d},
+                        escapes=index_problems(base) if wanted is None else [])
 
 
 def modified_allowed() -> bool:
@@ -236,10 +271,14 @@ def check_manifest(
     which case the differences are printed to stderr and the verification is returned.
     """
     if read_manifest(directory) is None:
+        check_contained(directory, list(only) if only is not None else scan_files(directory))
         return None
     result = verify(directory, only=only, cache=cache)
     if result.ok:
         return result
+    outside = result.with_status(OUTSIDE)
+    if outside or result.escapes:
+        check_contained(directory, outside)  # never allowed, not even with CODEX_ML_ALLOW_MODIFIED_ARTIFACTS
     problems = "; ".join(result.problems())
     if allow_modified if allow_modified is not None else modified_allowed():
         print(f"codex-ml: warning: using {directory} although it does not match its {MANIFEST_NAME} ({problems})",

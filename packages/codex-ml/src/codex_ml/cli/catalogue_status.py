@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from codex_ml.artifacts.hashcache import HashCache
 from codex_ml.artifacts.manifest import MANIFEST_NAME, verify
+from codex_ml.errors import CodexMLError
 from codex_ml.plugins.catalogue import (
     INVALID,
     MISSING,
@@ -93,8 +94,8 @@ def _select(name: str | None) -> list:
     return chosen
 
 
-def _verify_bundle(directory: Path, cache: HashCache) -> bool:
-    result = verify(directory, cache=cache)
+def _verify_bundle(directory: Path, cache: HashCache, fast: bool) -> bool:
+    result = verify(directory, cache=cache, trust_cache=fast)
     label = result.manifest.name or directory.name
     if result.ok:
         click.echo(f"{label}: verified ({len(result.files)} file(s)) at {directory}")
@@ -111,23 +112,33 @@ def _verify_bundle(directory: Path, cache: HashCache) -> bool:
               help="Check the artefacts in this folder's seed layout (artifacts/models/..., data/offline/...) "
                    "instead of the locations the resolver would use; a folder holding manifest.json is "
                    "checked directly.")
-def verify_command(name: str | None, root: Path | None) -> None:
-    """Check artefacts against their manifest.json SHA-256s (all entries, or NAME).
+@click.option("--fast", is_flag=True,
+              help="Trust digests remembered for files whose size, mtime_ns, ctime_ns and inode are unchanged "
+                   "(the check loaders do). By default every file is read and hashed again.")
+def verify_command(name: str | None, root: Path | None, fast: bool) -> None:
+    """Check artefacts against their manifest.json SHA-256s (all entries, or NAME), re-reading every byte.
 
-    Exits non-zero when a file is modified or missing, or when NAME is missing or has no manifest.
+    Exits non-zero when a file is modified, missing or resolves outside its folder (a symlink, '..' or a
+    shard index pointing elsewhere), or when a found artefact has no readable manifest.json (fixtures
+    packaged inside an installed distribution excepted).
     """
     from codex_ml.artifacts.resolver import locate_in_root
 
     cache = HashCache()
     if root is not None and name is None and (root / MANIFEST_NAME).is_file():
-        if not _verify_bundle(root, cache):
+        try:
+            ok = _verify_bundle(root, cache, fast)
+        except CodexMLError as exc:
+            click.echo(f"{root}: invalid: {exc}")
+            ok = False
+        if not ok:
             raise click.exceptions.Exit(1)
         return
     failed = False
     seen: dict[tuple[Path, bool], EntryStatus] = {}
     for spec in _select(name):
         resolution = locate_in_root(spec.name, spec.artifact, root) if root is not None else None
-        entry = entry_status(spec, quick=False, cache=cache, resolution=resolution)
+        entry = entry_status(spec, quick=False, cache=cache, resolution=resolution, trust_cache=fast)
         label = f"{spec.name} ({KINDS[spec.kind]})"
         if entry.path is not None and (entry.path, spec.artifact.is_dir) in seen:
             continue  # the same files serve several kinds (a tokenizer and a model in one checkpoint)
@@ -137,9 +148,12 @@ def verify_command(name: str | None, root: Path | None) -> None:
             where = f" under {root}" if root is not None else ""
             click.echo(f"{label}: missing{where}")
             failed = failed or name is not None
+        elif entry.status == "present" and entry.resolution.source == "packaged fixture":
+            # installed files of a distribution: pip's RECORD covers them, they carry no manifest
+            click.echo(f"{label}: packaged fixture of {spec.distribution} (no {MANIFEST_NAME}; installed with it)")
         elif entry.status == "present":
-            click.echo(f"{label}: present, no manifest to verify against at {entry.path}")
-            failed = failed or name is not None
+            click.echo(f"{label}: unverified: no {MANIFEST_NAME} to verify against at {entry.path}")
+            failed = True
         elif entry.status in (MODIFIED, INVALID):
             click.echo(f"{label}: {entry.status} at {entry.path or '-'}")
             for problem in entry.verification.problems() if entry.verification else [entry.detail]:

@@ -24,6 +24,8 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Print the composed config as YAML and exit (imports no torch)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no final report."),
         click.option("--traceback", is_flag=True, help="Show the full traceback on errors."),
+        click.option("--skip-doctor", is_flag=True,
+                     help="Start even when `codex-ml doctor` finds a blocking problem (checked before any work)."),
         click.argument("overrides", nargs=-1, type=click.UNPROCESSED),
     ]
     for decorator in reversed(decorators):

@@ -9,16 +9,17 @@ from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_optio
 
 @click.command("train", context_settings={"help_option_names": ["-h", "--help"]}, epilog=OVERRIDES_HELP)
 @run_options
-def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool,
+def train(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, traceback: bool, skip_doctor: bool,
           overrides: tuple[str, ...]) -> None:
     """Train with a composed config and write runs/<timestamp>-<config>/ (or output_dir=DIR)."""
     composed = compose_from_cli(config_name, config_dir, overrides, command="train")
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return
+    from codex_ml.doctor import preflight
     from codex_ml.pipeline.training import run_train
 
-    summary = run_train(composed, quiet=quiet)
+    summary = run_train(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
     if not quiet and "run_dir" in summary:  # torchrun ranks other than 0 report nothing
         _report(summary)
 

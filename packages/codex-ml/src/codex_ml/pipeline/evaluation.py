@@ -10,18 +10,18 @@ from typing import Any
 
 from codex_ml.config.compose import Composed
 from codex_ml.errors import ComponentConfigError
-from codex_ml.pipeline.session import Session, evaluation_requests
+from codex_ml.pipeline.session import Preflight, Session, evaluation_requests
 from codex_ml.runs.directory import deprecated_names
 
 
-def run_evaluate(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+def run_evaluate(composed: Composed, *, quiet: bool = False, preflight: Preflight | None = None) -> dict[str, Any]:
     config = composed.config
     requests = evaluation_requests(config)
     if not requests:
         raise ComponentConfigError("nothing to evaluate on: set evaluation.dataset.plugin (e.g. offline:tiny-eval)")
     if len(requests) == 1:
         raise ComponentConfigError("no metrics configured: add one, e.g. metrics/offline/accuracy")
-    session = Session.open(composed, [("model", "models", config.get("model")), *requests])
+    session = Session.open(composed, [("model", "models", config.get("model")), *requests], preflight=preflight)
     with session.failure_recorded():
         return _evaluate(session, composed, quiet)
 

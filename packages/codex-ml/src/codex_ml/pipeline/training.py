@@ -17,8 +17,8 @@ from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.components import accepts
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
-from codex_ml.pipeline.session import TRAIN_COMPONENTS, Session, evaluation_requests
-from codex_ml.runs.directory import deprecated_names
+from codex_ml.pipeline.session import TRAIN_COMPONENTS, Preflight, Session, evaluation_requests
+from codex_ml.runs.directory import PhaseLog, deprecated_names
 
 
 def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],
@@ -56,11 +56,11 @@ def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[
     }
 
 
-def run_train(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+def run_train(composed: Composed, *, quiet: bool = False, preflight: Preflight | None = None) -> dict[str, Any]:
     config = composed.config
     requests = [(role, kind, config.get(role)) for role, kind in TRAIN_COMPONENTS] + evaluation_requests(config)
     quiet_trainer = {"progress": False} if quiet and "progress" in (config.get("training") or {}) else {}
-    session = Session.open(composed, requests, extra={"training": quiet_trainer})
+    session = Session.open(composed, requests, extra={"training": quiet_trainer}, preflight=preflight)
     with session.failure_recorded():
         return _train(session, composed, quiet)
 
@@ -72,7 +72,7 @@ def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}
-    log = lambda record: session.run.log({"phase": "train", **dict(record)})
+    log = PhaseLog(session.run.metrics, "train")  # trainers call log.rewind(step) on resume, log.sync() at checkpoints
     fit_summary = trainer.fit(model, dataset, tokenizer=train_tokenizer, log=log, **extra)
     if not session.run.writes:  # a torchrun process other than rank 0: training was its whole share
         return {"command": "train", "rank": os.environ.get("RANK"), "training": fit_summary}

@@ -58,8 +58,9 @@ def manifest_scope(path: Path, is_dir: bool) -> tuple[Path, list[str] | None]:
 
 
 def entry_status(spec: ComponentSpec, *, quick: bool = True, cache: HashCache | None = None,
-                 resolution: Resolution | None = None) -> EntryStatus:
-    """Resolve ``spec``'s artefact and check it against its manifest (``quick``: see :func:`verify`)."""
+                 resolution: Resolution | None = None, trust_cache: bool = True) -> EntryStatus:
+    """Resolve ``spec``'s artefact and check it against its manifest (``quick``, ``trust_cache``: see
+    :func:`verify`)."""
     assert spec.artifact is not None
     resolution = resolution if resolution is not None else inspect_locations(spec.name, spec.artifact)
     if resolution.path is None:
@@ -72,7 +73,7 @@ def entry_status(spec: ComponentSpec, *, quick: bool = True, cache: HashCache | 
         manifest = read_manifest(directory)
         if manifest is None or (only is not None and not set(only) & set(manifest.files)):
             return EntryStatus(spec, resolution, PRESENT, "no manifest")
-        result = verify(directory, manifest=manifest, only=only, quick=quick, cache=cache)
+        result = verify(directory, manifest=manifest, only=only, quick=quick, cache=cache, trust_cache=trust_cache)
     except (CodexMLError, OSError) as exc:
         return EntryStatus(spec, resolution, INVALID, str(exc))
     detail = "; ".join(result.problems()) if not result.ok else (

@@ -14,6 +14,7 @@ def rl(
     print_config: bool,
     quiet: bool,
     traceback: bool,
+    skip_doctor: bool,
     overrides: tuple[str, ...],
 ) -> None:
     """Train an RL agent from rewards (codex-ml rl -cn offline/rl); writes runs/<timestamp>-<config>/."""
@@ -21,9 +22,10 @@ def rl(
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return
+    from codex_ml.doctor import preflight
     from codex_ml.offline.rl.loop import run_rl
 
-    summary = run_rl(composed, quiet=quiet)
+    summary = run_rl(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
     if not quiet:
         click.echo(f"run directory: {summary['run_dir']}")
         first, last = summary["first_reward_mean"], summary["last_reward_mean"]

@@ -32,7 +32,7 @@ from codex_ml.errors import NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
-from codex_ml.pipeline.session import Session
+from codex_ml.pipeline.session import Preflight, Session
 
 CHECKPOINT_PREFIX = "checkpoint-"
 LOOP_STATE = "loop_state.json"
@@ -167,7 +167,7 @@ def _mean_std(values: list[float]) -> tuple[float | None, float | None]:
     return statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0
 
 
-def run_rl(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
+def run_rl(composed: Composed, *, quiet: bool = False, preflight: Preflight | None = None) -> dict[str, Any]:
     config = composed.config
     settings = LoopSettings.from_config(config.get("rl"))
     if settings.resume is True and not config.get("output_dir"):
@@ -178,7 +178,7 @@ def run_rl(composed: Composed, *, quiet: bool = False) -> dict[str, Any]:
         ("dataset_loader", "datasets", config.get("dataset_loader")),
         *rewards,
     ]
-    session = Session.open(composed, requests)
+    session = Session.open(composed, requests, preflight=preflight)
     with session.failure_recorded():
         return _run(session, composed, settings, [role.split(".", 1)[1] for role, _, _ in rewards], quiet)
 
@@ -361,15 +361,8 @@ def _zero_spread(steps: list[Any]) -> float:
 
 
 def _keep_metrics(run: Any, step: int) -> None:
-    """On resume: keep the metrics lines of the steps up to the checkpoint (later ones are redone)."""
-    path = run.path / "metrics.jsonl"
-    if not path.is_file():
-        return
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            record = json.loads(line)
-            if int(record.get("step", 0)) <= step:
-                run.log(record)
+    """On resume: cut the append-only metrics.jsonl back to the steps up to the checkpoint (later ones are redone)."""
+    run.metrics.rewind(step, phase="rl")
 
 
 def _save_final(agent: Any, target: Path) -> Path | None:

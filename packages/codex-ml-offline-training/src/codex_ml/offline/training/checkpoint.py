@@ -1,20 +1,23 @@
 """Checkpoints without pickles: weights and optimizer tensors as safetensors, everything else as JSON.
 
-A checkpoint is written to a hidden temporary folder and renamed into place, so ``checkpoint-<step>``
-either exists complete or not at all; only the newest ``keep`` are kept.
+A checkpoint is written to a hidden temporary sibling and renamed into place with its ``manifest.json``
+written last (:func:`codex_ml.runs.saves.atomic_directory`), so ``checkpoint-<step>`` either exists
+complete or not at all. Pruning keeps the newest ``keep`` of the checkpoints the calling run wrote and
+never touches any other.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+from codex_ml.artifacts.manifest import MANIFEST_NAME, build_manifest, check_manifest
 from codex_ml.errors import MalformedArtifactError
+from codex_ml.io import atomic_write_json, strict_json_dumps
+from codex_ml.runs.saves import atomic_directory
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
@@ -28,18 +31,18 @@ def checkpoint_dirs(root: Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def _fsync_dir(path: Path) -> None:
-    for file in path.iterdir():
-        with open(file, "rb") as handle:
-            os.fsync(handle.fileno())
+def write_manifest_last(directory: Path, name: str) -> None:
+    """The ``finish`` step of an atomic save: hash what was written and write ``manifest.json``."""
+    manifest = build_manifest(directory, name=name, source="training")
+    atomic_write_json(directory / MANIFEST_NAME, manifest.to_json())
 
 
 def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                    state: dict[str, Any], keep: int) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
+                    state: dict[str, Any], keep: int, written: list[Path] | None = None) -> Path:
+    """Write ``root/checkpoint-<step>`` atomically. ``written``: the checkpoints this run wrote, oldest
+    first; the new one is appended and only those beyond the newest ``keep`` are deleted."""
     final = root / f"checkpoint-{step:08d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
-    try:
+    with atomic_directory(final, finish=lambda tmp: write_manifest_last(tmp, final.name)) as tmp:
         save_model(module, str(tmp / "model.safetensors"))
         opt = optimizer.state_dict()
         tensors = {f"{pid}.{key}": value.detach().cpu().contiguous() for pid, entry in opt["state"].items()
@@ -47,17 +50,13 @@ def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: t
         scalars = {str(pid): {k: v for k, v in entry.items() if not isinstance(v, torch.Tensor)} for pid, entry in opt["state"].items()}
         save_file(tensors, str(tmp / "optimizer.safetensors"))
         save_file({"torch_cpu": torch.get_rng_state()}, str(tmp / "rng.safetensors"))
-        (tmp / STATE).write_text(json.dumps({**state, "step": step, "optimizer": {"param_groups": opt["param_groups"],
-                                                                               "scalars": scalars}}, indent=2) + "\n")
-        _fsync_dir(tmp)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for old in checkpoint_dirs(root)[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+        (tmp / STATE).write_text(strict_json_dumps({**state, "step": step, "optimizer": {
+            "param_groups": opt["param_groups"], "scalars": scalars}}, indent=2) + "\n")
+    if written is not None:
+        written[:] = [p for p in written if p != final] + [final]
+        for old in written[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        del written[:-keep]
     return final
 
 
@@ -69,7 +68,9 @@ def read_state(path: Path) -> dict[str, Any]:
 
 
 def load_checkpoint(path: Path, module: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
-    """Restore weights, optimizer and torch RNG in place; return the JSON state."""
+    """Check the checkpoint against its manifest, then restore weights, optimizer and torch RNG in place;
+    return the JSON state."""
+    check_manifest(path)
     state = read_state(path)
     load_model(module, str(path / "model.safetensors"))
     tensors = load_file(str(path / "optimizer.safetensors"))

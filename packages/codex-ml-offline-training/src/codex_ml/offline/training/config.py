@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from codex_ml.artifacts.files import read_json_object
-from codex_ml.errors import MalformedArtifactError, UnknownSettingError
+from codex_ml.errors import InvalidSettingError, MalformedArtifactError, UnknownSettingError
 
 _POSITIVE_INTS = ("gradient_accumulation_steps", "max_steps", "log_interval", "batch_size", "keep_checkpoints")
 _NON_NEGATIVE = ("warmup_steps", "eval_interval", "checkpoint_interval", "weight_decay", "max_grad_norm", "min_lr_ratio",
@@ -119,10 +120,11 @@ class TrainerConfig:
             raise UnknownSettingError(
                 f"offline:functional: unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(types)}"
             )
+        for key, value in file_values.items():
+            _check(f"{source}" if source else "offline:functional", key, value, types[key], from_file=True)
+        for key, value in overrides.items():
+            _check("offline:functional (training overrides)", key, value, types[key], from_file=False)
         merged = {**file_values, **overrides}
-        where = f"{source}" if source else "offline:functional"
-        for key, value in merged.items():
-            _check("offline:functional (training overrides)" if key in overrides else where, key, value, types[key])
         if "report_to" in merged:
             merged["report_to"] = tuple(merged["report_to"])
         return cls(**merged)
@@ -157,7 +159,14 @@ def shipped_defaults() -> dict[str, Any]:
     return values
 
 
-def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) -> None:
+def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...], *, from_file: bool) -> None:
+    reason = _problem(key, value, expected)
+    if reason:
+        raise InvalidSettingError(f"{where}: {key}: {reason}", key=key, reason=reason, from_file=from_file)
+
+
+def _problem(key: str, value: Any, expected: type | tuple[type, ...]) -> str | None:
+    """Why ``value`` is not acceptable for ``key``, or None."""
     if expected is float:
         ok, what = not isinstance(value, bool) and isinstance(value, (int, float)), "a number"
     elif expected is int:
@@ -171,25 +180,28 @@ def _check(where: str, key: str, value: Any, expected: type | tuple[type, ...]) 
     else:
         ok, what = isinstance(value, (bool, str)), "true, false or a path"
     if not ok:
-        raise MalformedArtifactError(f"{where}: {key!r} must be {what}, found {value!r}")
+        return f"must be {what}, found {value!r}"
+    if expected is float and not math.isfinite(value):
+        return f"must be a finite number, found {value!r}"
     if key in _POSITIVE_INTS and value < 1:
-        raise MalformedArtifactError(f"{where}: {key!r} must be at least 1, found {value!r}")
+        return f"must be at least 1, found {value!r}"
     if key in _NON_NEGATIVE and value < 0:
-        raise MalformedArtifactError(f"{where}: {key!r} must not be negative, found {value!r}")
+        return f"must not be negative, found {value!r}"
     if key == "learning_rate" and not value > 0:
-        raise MalformedArtifactError(f"{where}: 'learning_rate' must be positive, found {value!r}")
+        return f"must be positive, found {value!r}"
     if key == "block_size" and value < 2:
-        raise MalformedArtifactError(f"{where}: 'block_size' must be at least 2, found {value!r}")
+        return f"must be at least 2, found {value!r}"
     if key in CHOICES and value not in CHOICES[key]:
-        raise MalformedArtifactError(f"{where}: {key!r} must be one of {', '.join(CHOICES[key])}, found {value!r}")
+        return f"must be one of {', '.join(CHOICES[key])}, found {value!r}"
     if key == "device" and not _valid_device(value):
-        raise MalformedArtifactError(f"{where}: 'device' must be auto, cpu, cuda, cuda:N or mps, found {value!r}")
+        return f"must be auto, cpu, cuda, cuda:N or mps, found {value!r}"
     if key == "report_to":
         unknown = [v for v in value if v not in REPORTERS]
         if unknown:
-            raise MalformedArtifactError(f"{where}: 'report_to' knows {', '.join(REPORTERS)}; found {', '.join(map(repr, unknown))}")
+            return f"knows {', '.join(REPORTERS)}; found {', '.join(map(repr, unknown))}"
     if key in ("eval_fraction", "min_lr_ratio") and not 0 <= value < 1 + (key == "min_lr_ratio"):
-        raise MalformedArtifactError(f"{where}: {key!r} must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}")
+        return f"must be in [0, 1{']' if key == 'min_lr_ratio' else ')'}, found {value!r}"
+    return None
 
 
 def _valid_device(value: str) -> bool:

@@ -49,6 +49,8 @@ class FunctionalTrainer:
 
     def _run_without_training(self, model: Any, dataset: Dataset, *, tokenizer: Tokenizer | None, log: LogFn | None) -> dict[str, Any]:
         cfg = self.config
+        if cfg.resume not in (False, "") and hasattr(log, "rewind"):
+            log.rewind(0)  # nothing to continue from: the schedule is run again from the start
         batches = self._micro_batches(dataset)
         records_seen = tokens_seen = completion_chars = 0
         window_records = window_tokens = 0

@@ -10,7 +10,14 @@ between log points: nothing waits on the device except every ``log_interval`` st
 Under torchrun each process takes a disjoint slice of every global micro-batch (DDP or FSDP); rank 0
 alone writes. Where things go when ``output_dir`` is set (config key, or the ``output_dir=`` argument of
 ``fit``, which wins): ``output_dir/checkpoints/checkpoint-<step>/`` every ``checkpoint_interval`` steps and
-``output_dir/final/`` (``save_pretrained``: safetensors + config + tokenizer) at the end.
+``output_dir/final/`` (``save_pretrained``: safetensors + config + tokenizer) at the end. Both are
+written to a temporary sibling and renamed into place with ``manifest.json`` written last; the run
+takes ``output_dir``'s lock and first removes temporaries left by an interrupted save there. Only the
+checkpoints this run wrote are pruned. On resume the log is rewound to the checkpoint's step
+(``log.rewind``) and it is synced at each checkpoint (``log.sync``) when the log offers those.
+
+A non-finite loss (or non-finite weights before a save) stops the run with :class:`NonFiniteLossError`
+naming the step; nothing is saved after it, so the last checkpoint on disk is the last good one.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.errors import CodexMLError, ResumeMismatchError
+from codex_ml.errors import CodexMLError, NonFiniteLossError, ResumeMismatchError
 from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training import checkpoint as ckpt
@@ -34,7 +41,26 @@ from codex_ml.offline.training.schedules import learning_rate
 from codex_ml.offline.training.token_cache import TokenizedCorpus, load_or_build
 from codex_ml.offline.training.tracking import Reporters
 from codex_ml.offline.training.world import per_device_batch
+from codex_ml.runs.lock import RunLock
+from codex_ml.runs.saves import atomic_directory, remove_partial_saves
 from torch.nn import functional as F
+
+
+def first_non_finite(losses: list[torch.Tensor], first_step: int) -> int | None:
+    """The 1-based step of the first non-finite loss in ``losses`` (one per step from ``first_step``)."""
+    if not losses:
+        return None
+    finite = torch.isfinite(torch.stack(losses))
+    if bool(finite.all()):
+        return None
+    return first_step + int((~finite).nonzero()[0, 0])
+
+
+def _check_weights(params: list[torch.Tensor], step: int) -> None:
+    if not all(bool(torch.isfinite(p).all()) for p in params):
+        raise NonFiniteLossError(f"offline:functional: the weights are no longer finite at step {step}; stopped "
+                                 "without saving them (the last checkpoint is the last good state). Lower "
+                                 "learning_rate or set max_grad_norm.")
 
 
 def unwrap(model: Any) -> torch.nn.Module:
@@ -234,9 +260,17 @@ def fit_torch(config: TrainerConfig, model: Any, dataset: Dataset, *, tokenizer:
               log: LogFn | None = None, output_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Train ``model`` in place; return a JSON-serialisable summary (see the module docstring for files)."""
     runtime = rt.start(config)
+    target = output_dir if output_dir not in (None, "") else config.output_dir
+    out = Path(target).expanduser() if target else None
+    lock = RunLock.acquire(out) if out is not None and runtime.is_main else None
     try:
+        if lock is not None:  # leftovers of interrupted saves in this run directory only
+            remove_partial_saves(out)
+            remove_partial_saves(out / "checkpoints")
         return _fit(config, model, dataset, tokenizer, log, output_dir, runtime)
     finally:
+        if lock is not None:
+            lock.release()
         runtime.close()
 
 
@@ -312,12 +346,16 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     scaler = runtime.grad_scaler()
     checkpoints = out / "checkpoints" if out else None
     start, order, tokens_seen, resumed_from = 0, BlockOrder(len(train), cfg.seed), 0, None
+    carried = {"loss_sum": 0.0, "tokens": 0}  # the partial log window a checkpoint carries over a resume
     path = _resume_path(cfg, checkpoints) if checkpoints or isinstance(cfg.resume, str) else None
     if path is not None:
         _check_resume(cfg, ckpt.read_state(path), data_fp, path, runtime.world_size)
         state = ckpt.load_checkpoint(path, module, optimizer)
         start, tokens_seen, resumed_from = state["step"], state["tokens_seen"], str(path)
         order = BlockOrder(len(train), cfg.seed, **state["data_position"])
+        carried = state.get("log_window") or carried
+    if cfg.resume not in (False, "") and hasattr(log, "rewind") and runtime.is_main:
+        log.rewind(start)  # drop what an interrupted run logged after its last checkpoint
     reporters = Reporters(cfg.report_to, log, out, enabled=runtime.is_main, run_config=cfg.to_dict())
     if out is not None and runtime.is_main:
         from codex_ml.io import atomic_write_json
@@ -334,8 +372,12 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     eval_seconds += time.perf_counter() - began
     evals: list[dict[str, Any]] = []
     saved: list[str] = []
+    written: list[Path] = []  # the checkpoints this run wrote: the only ones pruning may delete
     bar = _progress(cfg, start) if runtime.is_main else None
-    window_loss, window_tokens, logged = torch.zeros((), device=runtime.device), torch.zeros((), dtype=torch.long), 0
+    # A checkpoint between two log points carries the partial log window, so a resumed run logs the same numbers.
+    window_loss = torch.tensor(float(carried["loss_sum"]), device=runtime.device)
+    window_tokens, logged = torch.tensor(int(carried["tokens"]), dtype=torch.long), 0
+    unchecked: list[torch.Tensor] = []  # per-step losses not yet checked for NaN/inf (checked at log and save points)
     params = [p for p in wrapped.parameters() if p.requires_grad]
     global_batch = batch_size * runtime.world_size
     use_positions = masking == "position_ids"
@@ -353,7 +395,9 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
                           train.targets[mine].to(runtime.device, non_blocking=True),
                           train.positions[mine].to(runtime.device, non_blocking=True) if use_positions else None))
         step_tokens = runtime.global_count(local_tokens)
-        window_loss += accumulate_gradients(wrapped, micro, runtime=runtime, scaler=scaler, step_tokens=step_tokens)
+        step_loss = accumulate_gradients(wrapped, micro, runtime=runtime, scaler=scaler, step_tokens=step_tokens)
+        window_loss += step_loss
+        unchecked.append(step_loss.detach())
         if scaler is not None:
             scaler.unscale_(optimizer)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm) if cfg.max_grad_norm > 0 else None
@@ -370,7 +414,18 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
             first_step_seconds = time.perf_counter() - prepared
         if bar is not None:
             bar.update(1)
-        if done % cfg.log_interval == 0 or done == cfg.max_steps:
+        want_checkpoint = checkpoints is not None and cfg.checkpoint_interval and (
+            done % cfg.checkpoint_interval == 0 or done == cfg.max_steps)
+        want_log = done % cfg.log_interval == 0 or done == cfg.max_steps
+        if want_log or want_checkpoint:
+            losses = runtime.all_reduce_sum(torch.stack(unchecked)) if unchecked else None  # every rank agrees
+            bad = first_non_finite(list(losses) if losses is not None else [], done - len(unchecked) + 1)
+            if bad is not None:
+                raise NonFiniteLossError(
+                    f"offline:functional: the loss became non-finite at step {bad}; stopped without saving (the last "
+                    "checkpoint is the last good state). Lower learning_rate or set max_grad_norm.")
+            unchecked = []
+        if want_log:
             loss_sum = runtime.all_reduce_sum(window_loss.detach().clone()).item()
             now = time.perf_counter()
             n_tokens = int(window_tokens)
@@ -389,12 +444,20 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
             value = evaluate_loss(eval_module, held_out, batch_size, runtime)
             eval_seconds += time.perf_counter() - began
             evals.append({"step": done, "eval_loss": value})
-        if checkpoints is not None and cfg.checkpoint_interval and (done % cfg.checkpoint_interval == 0 or done == cfg.max_steps):
+        if want_checkpoint:
+            _check_weights(params, done)
             if runtime.is_main:
-                saved.append(str(ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
+                if hasattr(log, "sync"):
+                    log.sync()  # the metrics up to this step are on disk before the checkpoint that resumes after them
+                # the partial log window is one process's sum: carried over a resume only when there is one process
+                window = ({"loss_sum": window_loss.item(), "tokens": int(window_tokens)}
+                          if runtime.world_size == 1 else None)
+                ckpt.save_checkpoint(checkpoints, done, module, optimizer, {
                     "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
                     "data_position": order.position(), "tokens_seen": tokens_seen, "world_size": runtime.world_size,
-                    "scheduler": {"kind": cfg.lr_scheduler, "step": done}}, cfg.keep_checkpoints)))
+                    "log_window": window, "scheduler": {"kind": cfg.lr_scheduler, "step": done}},
+                    cfg.keep_checkpoints, written)
+                saved[:] = [str(p) for p in written]
             runtime.barrier()
     elapsed = time.perf_counter() - started
     if bar is not None:
@@ -405,6 +468,8 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     eval_seconds += time.perf_counter() - began
     if sharded:
         _gather_sharded(model, module, runtime)
+    if out is not None:
+        _check_weights(params, cfg.max_steps)
     final_dir = _save_final(out, model, unwrap(model), tokenizer) if out and runtime.is_main else None
     runtime.barrier()
     reporters.close()
@@ -442,16 +507,17 @@ def _gather_sharded(model: Any, module: torch.nn.Module, runtime: rt.Runtime) ->
 
 
 def _save_final(out: Path, model: Any, module: torch.nn.Module, tokenizer: Any) -> Path:
+    """``out/final``, complete or absent: written beside it, manifest last, then renamed into place."""
     target = out / "final"
     saver = model if hasattr(model, "save_pretrained") else module
-    if not hasattr(saver, "save_pretrained"):
-        from safetensors.torch import save_model
+    with atomic_directory(target, finish=lambda tmp: ckpt.write_manifest_last(tmp, "final")) as tmp:
+        if not hasattr(saver, "save_pretrained"):
+            from safetensors.torch import save_model
 
-        target.mkdir(parents=True, exist_ok=True)
-        save_model(module, str(target / "model.safetensors"))
-    else:
-        saver.save_pretrained(target)
-    saved_with_model = saver is model and getattr(model, "tokenizer", None) is tokenizer
-    if not saved_with_model and hasattr(tokenizer, "save_pretrained"):
-        tokenizer.save_pretrained(target)
+            save_model(module, str(tmp / "model.safetensors"))
+        else:
+            saver.save_pretrained(tmp)
+        saved_with_model = saver is model and getattr(model, "tokenizer", None) is tokenizer
+        if not saved_with_model and hasattr(tokenizer, "save_pretrained"):
+            tokenizer.save_pretrained(tmp)
     return target
