@@ -97,31 +97,14 @@ class DoctorBlockedError(CodexMLError):
 
 class NonFiniteLossError(CodexMLError):
     """The loss (or the weights) became NaN or infinite; the run stopped before saving anything bad."""
+
+
 class DeviceError(CodexMLError):
     """The configured training device or precision is not available on this machine."""
 
 
 class TrackerMissingError(CodexMLError):
     """A tracker named in ``training.report_to`` is not installed."""
-
-
-#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
-#: 2 like a usage error, so scripts can tell them from a failed run (1).
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (ConfigError, 2),
-    (ComponentConfigError, 2),
-    (CodexMLError, 1),
-)
-#: Ctrl-C, as shells report it.
-INTERRUPTED = 130
-
-
-def exit_code(error: BaseException) -> int:
-    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
-    for kind, code in EXIT_CODES:
-        if isinstance(error, kind):
-            return code
-    return 1
 
 
 class RecordSchemaError(CodexMLError, ValueError):
@@ -154,3 +137,22 @@ class EvaluationError(CodexMLError, ValueError):
 
 class ScoringRequestError(CodexMLError, ValueError):
     """A scoring request that cannot be scored (an empty continuation, one longer than the model's window)."""
+
+
+#: Exit codes by error type; the first entry an error is an instance of wins. Config problems exit
+#: 2 like a usage error, so scripts can tell them from a failed run (1).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (ConfigError, 2),
+    (ComponentConfigError, 2),
+    (CodexMLError, 1),
+)
+#: Ctrl-C, as shells report it.
+INTERRUPTED = 130
+
+
+def exit_code(error: BaseException) -> int:
+    """The process exit code for ``error`` (1 for anything not in :data:`EXIT_CODES`)."""
+    for kind, code in EXIT_CODES:
+        if isinstance(error, kind):
+            return code
+    return 1
