@@ -64,7 +64,7 @@ def test_failed_conflicting_and_third_party_plugins_in_the_listing(broken_site):
     assert out.returncode == 0, out.stderr
     assert "example:chars" in out.stdout and "codex-ml-example" in out.stdout
     assert "Plugins not loaded:" in out.stdout and "codex-ml-fixture-broken-import" in out.stdout
-    conflict_rows = [r for r in out.stdout.splitlines() if r.startswith("offline:tiny-vocab")]
+    conflict_rows = [r for r in out.stdout.splitlines() if r.startswith("example:chars")]
     assert len(conflict_rows) == 2 and all("conflict" in r for r in conflict_rows)
     disabled = run("plugins", "list", "--json",
                    env_extra={"PYTHONPATH": str(broken_site), "CODEX_ML_DISABLE_PLUGINS": "codex-ml-fixture-broken-import"})
@@ -108,6 +108,9 @@ def test_version_lists_core_and_plugin_distributions():
     out = run("--version")
     lines = out.stdout.splitlines()
     assert lines[0].startswith("codex-ml ")
+    from codex_ml.plugins.hookspecs import API_VERSION
+
+    assert lines[0].endswith(f"(hook API {API_VERSION})")  # what a plugin author needs to target
     assert any(line.startswith("codex-ml-offline-rl ") for line in lines)
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from plugin_sites import install
@@ -74,7 +75,7 @@ def test_installing_a_distribution_invalidates_the_cache(env):
     probe(environ)
     install(site, "conflict")
     after = probe(environ)
-    assert after["imported"] is True and after["names"].count("offline:tiny-vocab") == 2
+    assert after["imported"] is True and after["names"].count("example:chars") == 2
 
 
 def test_the_working_directory_churning_does_not_defeat_the_cache(env, tmp_path):
@@ -90,3 +91,38 @@ def test_the_working_directory_churning_does_not_defeat_the_cache(env, tmp_path)
     probe_in_busy_dir()
     (busy / "scratch.txt").write_text("new file, new mtime")
     assert probe_in_busy_dir()["imported"] is False
+
+
+def test_an_environment_under_the_temporary_directory_is_cached_in_the_user_cache(tmp_path, monkeypatch):
+    """The cache used to be skipped for interpreters under /tmp (where CI and throw-away venvs live)."""
+    import sys
+    import tempfile
+
+    from codex_ml.plugins import cache
+
+    monkeypatch.delenv("CODEX_ML_CACHE_DIR", raising=False)
+    monkeypatch.delenv("CODEX_ML_PLUGIN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    monkeypatch.setattr(sys, "prefix", str(Path(tempfile.gettempdir()) / "some-venv"))
+    key = cache.environment_key([])
+    cache.store(key, [], [])
+    written = tmp_path / "user-cache" / "codex-ml" / "plugins" / f"{key}.json"
+    assert written.is_file()
+    assert cache.load(key) is not None
+    monkeypatch.setattr(sys, "prefix", str(Path(tempfile.gettempdir()) / "another-venv"))
+    assert cache.load(cache.environment_key([])) is None  # keyed by the environment
+
+
+def test_old_entries_are_pruned(tmp_path, monkeypatch):
+    from codex_ml.plugins import cache
+
+    monkeypatch.setenv("CODEX_ML_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("CODEX_ML_PLUGIN_CACHE", raising=False)
+    folder = tmp_path / "plugins"
+    folder.mkdir()
+    for index in range(cache.MAX_ENTRIES + 5):
+        (folder / f"old{index}.json").write_text("{}")
+    key = cache.environment_key([])
+    cache.store(key, [], [])
+    remaining = list(folder.glob("*.json"))
+    assert len(remaining) == cache.MAX_ENTRIES and folder / f"{key}.json" in remaining

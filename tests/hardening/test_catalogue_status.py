@@ -76,6 +76,17 @@ def test_verify_passes_then_names_the_modified_file(catalogue, tmp_path, monkeyp
     assert "offline:gpt2 (tokenizer): modified" in bad.output and "modified: model.safetensors" in bad.output
 
 
+def test_verify_of_everything_fails_when_an_entry_is_missing(catalogue, tmp_path, monkeypatch):
+    """Only gpt2 is in place: tinyllama (and MiniLM) are missing, so the whole catalogue does not verify."""
+    root = tmp_path / "project"
+    monkeypatch.setenv("CODEX_ML_PROJECT_ROOT", str(root))
+    gpt2(root)
+    result = CliRunner().invoke(catalogue, ["verify"])
+    assert result.exit_code == 1, result.output
+    assert "offline:gpt2 (tokenizer): verified" in result.output
+    assert "offline:tinyllama (model): missing" in result.output
+
+
 def test_verify_root_checks_a_copied_layout(catalogue, tmp_path):
     usb = tmp_path / "usb"
     gpt2(usb)

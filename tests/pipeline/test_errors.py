@@ -2,6 +2,8 @@
 resolver's list, malformed files name the file; never a traceback, never a half-made run."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pipeline_helpers import ENTRY_POINTS, cli_env, run_cli
 
@@ -94,3 +96,53 @@ def test_unknown_component_lists_the_registered_ones(tmp_path):
 def test_traceback_on_request(tmp_path):
     result = run_cli(["--traceback", "train", "rl_agent.plugin=my:agent"], tmp_path)
     assert result.returncode == 1 and "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("modle/offline/gpt2", "unknown config group 'modle' in 'modle/offline/gpt2'. Did you mean 'model'?"),
+    ("model/offline/gtp2", ("unknown option 'offline/gtp2' for group 'model' in 'model/offline/gtp2'. "
+                            "Did you mean 'offline/gpt2'")),
+    ("metrics/offline/acuracy", "Did you mean 'offline/accuracy'"),
+])
+def test_a_misspelt_selection_word_is_an_error_with_the_closest_matches(tmp_path, word, expected):
+    """A typo in a bare GROUP/OPTION word used to be added as a plain key and run the default stack."""
+    result = run_cli(["train", word], tmp_path)
+    _clean_failure(result, tmp_path, 2)
+    assert expected in result.stderr
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("modle=offline/gpt2", "Did you mean 'model'?"),
+    ("model=offline/gtp2", "Did you mean 'offline/gpt2'"),
+    ("model.plugn=x", "Did you mean 'plugin'?"),
+])
+def test_misspelt_group_option_and_key_suggest_the_closest(tmp_path, word, expected):
+    result = run_cli(["train", word], tmp_path)
+    _clean_failure(result, tmp_path, 2)
+    assert expected in result.stderr
+
+
+def _preset(tmp_path, relative, directive):
+    source = (Path(__file__).resolve().parents[2] / "packages" / "codex-ml" / "src" / "codex_ml" / "config" / "conf"
+              / "offline" / "tiny_fixtures.yaml").read_text().split("\n", 1)[1]  # without its directive
+    path = tmp_path / "conf" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(("# @package _global_\n" if directive else "") + source)
+    return tmp_path / "conf"
+
+
+def test_a_top_level_primary_needs_no_package_directive(tmp_path):
+    conf = _preset(tmp_path, "mine.yaml", directive=False)
+    result = run_cli(["train", "-cd", str(conf), "-cn", "mine", "--cfg"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("model:\n  plugin: offline:tiny-sequence")
+
+
+def test_a_subfolder_primary_without_the_directive_says_what_to_add(tmp_path):
+    """It used to fail later with "Interpolation key 'seed' not found", everything nested under presets:."""
+    conf = _preset(tmp_path, "presets/mine.yaml", directive=False)
+    result = run_cli(["train", "-cd", str(conf), "-cn", "presets/mine"], tmp_path)
+    _clean_failure(result, tmp_path, 2)
+    assert "presets/mine.yaml: a primary config in a subfolder needs '# @package _global_'" in result.stderr
+    conf = _preset(tmp_path, "presets/fixed.yaml", directive=True)
+    assert run_cli(["train", "-cd", str(conf), "-cn", "presets/fixed", "--cfg"], tmp_path).returncode == 0

@@ -105,7 +105,8 @@ def test_every_installed_offline_fragment_composes():
         group, option = path.split("/", 1)
         word = path if group == "metrics" else f"{group}={option}"
         composed = compose_config("config", [word])
-        key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}"}.get(group, group)
+        key = {"data": "dataset_loader", "metrics": f"metrics.{option.rsplit('/', 1)[-1]}",
+               "evaluation": "evaluation.dataset"}.get(group, group)
         if group != "interfaces":
             node = composed.config
             for part in key.split("."):
@@ -116,7 +117,7 @@ def test_every_installed_offline_fragment_composes():
 def test_progress_bars_only_on_a_terminal(monkeypatch):
     import sys
 
-    from codex_ml.pipeline import progress
+    from codex_ml.utils import progress
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert not progress.wanted(quiet=False)

@@ -5,9 +5,11 @@ torch = require_torch()
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -62,6 +64,7 @@ def test_fetch_pins_the_revision_and_writes_a_manifest(tmp_path, fake_hub, monke
     from guards import load_gpt2_model
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr("codex_ml.offline.models.fetch.check_reachable", lambda family: None)  # no network here
     result = CliRunner().invoke(cli, ["catalogue", "fetch", "gpt2", "--root", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert fake_hub == [{"repo_id": "openai-community/gpt2", "revision": PINS["gpt2"].revision,
@@ -82,6 +85,35 @@ def test_fetch_respects_a_user_offline_flag(tmp_path, fake_hub, monkeypatch):
     monkeypatch.setattr("codex_ml.utils.offline._APPLIED", {})  # the user set it, not codex-ml
     with pytest.raises(CodexMLError, match="HF_HUB_OFFLINE"):
         fetch("gpt2", tmp_path)
+    assert fake_hub == []
+
+
+@pytest.mark.parametrize("flag", ["HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"])
+def test_fetch_fails_at_once_in_offline_mode(tmp_path, flag):
+    """One line, exit 1, no retries: the user's offline flag is honoured before any connection."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_", "CODEX_ML_ALLOW"))}
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "codex_ml.cli", "catalogue", "fetch", "gpt2", "--root", str(tmp_path)],
+                            env={**env, flag: "1"}, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1, result.stderr
+    assert f"{flag} is set (offline mode)" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - start < 15
+    assert not (tmp_path / "artifacts").exists()
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:9", "https://hub.invalid"])
+def test_fetch_fails_at_once_when_the_host_is_unreachable(tmp_path, fake_hub, monkeypatch, endpoint):
+    from codex_ml.errors import CodexMLError
+    from codex_ml.offline.models.fetch import fetch
+
+    for flag in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(flag, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    start = time.monotonic()
+    with pytest.raises(CodexMLError, match="cannot reach .*this host looks offline.*catalogue synth gpt2"):
+        fetch("gpt2", tmp_path)
+    assert time.monotonic() - start < 10
     assert fake_hub == []
 
 

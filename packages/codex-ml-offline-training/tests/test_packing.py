@@ -49,3 +49,29 @@ def test_block_order_resumes_from_its_position():
     assert torch.equal(torch.cat([resumed.take(2) for _ in range(2)]), first[4:])
     with pytest.raises(ValueError, match="too small"):
         BlockOrder(0, seed=0)
+
+
+def test_tokenising_shows_a_bar_on_a_terminal_only(monkeypatch):
+    import io
+    import sys
+
+    from codex_ml.offline.training.token_cache import tokenize
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    class Chars:
+        def encode(self, text):
+            return [ord(c) for c in text]
+
+    texts = [f"document {i}" for i in range(600)]
+    shown = Terminal()
+    monkeypatch.setattr(sys, "stderr", shown)
+    tokens, offsets = tokenize(texts, Chars(), show_progress=True)
+    assert tokens[offsets[5]:offsets[6]].tolist() == Chars().encode(texts[5])
+    assert "tokenise" in shown.getvalue() and "/600" in shown.getvalue()
+    hidden = Terminal()
+    monkeypatch.setattr(sys, "stderr", hidden)
+    tokenize(texts, Chars(), show_progress=False)
+    assert hidden.getvalue() == ""

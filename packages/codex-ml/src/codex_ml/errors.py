@@ -83,6 +83,10 @@ class ResumeMismatchError(CodexMLError):
     """The checkpoint was written by a run with a different configuration or different data."""
 
 
+class RunNotFoundError(CodexMLError, LookupError):
+    """``codex-ml runs``: the named run is not a run directory under the runs folder."""
+
+
 class RunLockedError(CodexMLError):
     """Another process holds the run directory's lock (the message names its pid, host and start time)."""
 

@@ -33,6 +33,7 @@ STRICT_PLUGINS = "CODEX_ML_STRICT_PLUGINS"
 DISABLE_PLUGINS = "CODEX_ML_DISABLE_PLUGINS"
 PLUGIN_CACHE = "CODEX_ML_PLUGIN_CACHE"
 DEBUG = "CODEX_ML_DEBUG"
+PROVIDERS = "CODEX_ML_PROVIDERS"
 FAULT_AT = "CODEX_ML_FAULT_AT"
 
 #: The core's settings, in the order the docs list them.
@@ -50,6 +51,8 @@ VARIABLES: tuple[Variable, ...] = (
              "(for example a plugin that conflicts)."),
     Variable(PLUGIN_CACHE, "`0` turns the plugin discovery cache off.", default="1"),
     Variable(DEBUG, "`1` prints full tracebacks instead of one-line errors (same as `--traceback`)."),
+    Variable(PROVIDERS, "Comma-separated `NAME=DISTRIBUTION` pairs choosing which distribution provides a component "
+             "name that several register (for example `example:chars=codex-ml-example`)."),
     Variable(FAULT_AT, "For tests of crash safety only: `<point>[:<n>]` kills the process with SIGKILL the n-th time a "
              "save reaches `save:before-rename`, `save:during-rename` or `save:after-rename`."),
 )

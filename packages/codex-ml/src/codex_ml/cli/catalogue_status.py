@@ -118,7 +118,7 @@ def _verify_bundle(directory: Path, cache: HashCache, fast: bool) -> bool:
 def verify_command(name: str | None, root: Path | None, fast: bool) -> None:
     """Check artefacts against their manifest.json SHA-256s (all entries, or NAME), re-reading every byte.
 
-    Exits non-zero when a file is modified, missing or resolves outside its folder (a symlink, '..' or a
+    Exits 1 when any entry is missing, or when a file is modified, missing or resolves outside its folder (a symlink, '..' or a
     shard index pointing elsewhere), or when a found artefact has no readable manifest.json (fixtures
     packaged inside an installed distribution excepted).
     """
@@ -147,7 +147,7 @@ def verify_command(name: str | None, root: Path | None, fast: bool) -> None:
         if entry.status == MISSING:
             where = f" under {root}" if root is not None else ""
             click.echo(f"{label}: missing{where}")
-            failed = failed or name is not None
+            failed = True
         elif entry.status == "present" and entry.resolution.source == "packaged fixture":
             # installed files of a distribution: pip's RECORD covers them, they carry no manifest
             click.echo(f"{label}: packaged fixture of {spec.distribution} (no {MANIFEST_NAME}; installed with it)")

@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "catalogue": ("codex_ml.cli.catalogue_cli:catalogue", "Offline artefacts: list and verify them (plugins add more)."),
     "train": ("codex_ml.cli.train:train", "Train with a Hydra-composed config; writes a run directory."),
     "evaluate": ("codex_ml.cli.evaluate:evaluate", "Score a model on an evaluation set; writes results.json and samples.jsonl."),
+    "runs": ("codex_ml.cli.runs_cli:runs", "List, show, compare and plot run directories."),
     "doctor": ("codex_ml.cli.doctor_cli:doctor", "Check this host for offline runs: torch, caches, flags, artefacts."),
 }
 
@@ -110,16 +111,17 @@ def _warn(message: str) -> None:
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    from codex_ml.plugins.hookspecs import API_VERSION
     from codex_ml.plugins.versions import installed_distributions
 
-    for name, version in installed_distributions():
-        click.echo(f"{name} {version}")
+    for index, (name, version) in enumerate(installed_distributions()):
+        click.echo(f"{name} {version}" + (f" (hook API {API_VERSION})" if index == 0 else ""))
     ctx.exit(0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
-              help="Show the core and every plugin distribution with versions.")
+              help="Show the core (with its hook API version) and every plugin distribution with versions.")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors (or set CODEX_ML_DEBUG=1).")
 def cli(traceback: bool) -> None:
     """codex-ml: offline-first plugin framework for machine-learning pipelines."""

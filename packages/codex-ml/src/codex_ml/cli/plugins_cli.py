@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import click
-from codex_ml.artifacts.resolver import inspect_locations
 from codex_ml.plugins.cache import get_listing_host
 from codex_ml.plugins.manager import PluginHost
 from codex_ml.plugins.spec import KINDS, ComponentSpec, normalise_kind
@@ -100,9 +99,10 @@ def list_command(kind: str | None, as_json: bool, refresh: bool) -> None:
         return
     from codex_ml.cli.table import render
 
+    found: dict[str, bool] = {}  # one find_spec per required module, however many components share it
     rows = [
-        (spec.name, KINDS[spec.kind], spec.distribution, spec.version, component_status(host, spec),
-         _requires_text(spec), spec.summary)
+        (spec.name, KINDS[spec.kind], spec.distribution, spec.version,
+         component_status(host, spec, spec.missing_requirements(found)), _requires_text(spec), spec.summary)
         for spec in _component_rows(host, kinds)
     ]
     conflicts = sorted({name for name, _, _, _, status, _, _ in rows if status == "conflict"})
@@ -134,10 +134,31 @@ def _source_location(spec: ComponentSpec) -> str:
     return found.origin if found and found.origin else f"(module {module} not found)"
 
 
+def show_document(host: PluginHost, name: str, matches: list[ComponentSpec]) -> dict:
+    """The ``plugins show --json`` document: one entry per kind NAME is registered under."""
+    from codex_ml.artifacts.resolver import inspect_locations
+
+    entries = []
+    for spec in matches:
+        entry = {**_component_entry(host, spec), "source": _source_location(spec),
+                 "install_hint": spec.install_hint() if spec.missing_requirements() else None, "artefact": None}
+        if spec.artifact is not None:
+            resolution = inspect_locations(spec.name, spec.artifact)
+            entry["artefact"] = {
+                "path": str(resolution.path) if resolution.path else None,
+                "source": resolution.source,
+                "search_order": [{"source": c.source, "path": str(c.path) if c.path else None, "exists": c.exists,
+                                  "problem": c.problem} for c in resolution.candidates],
+            }
+        entries.append(entry)
+    return {"schema_version": LIST_SCHEMA_VERSION, "name": name, "components": entries}
+
+
 @plugins.command("show")
 @click.argument("name")
 @click.option("--kind", help="Only this kind, when NAME exists in several (e.g. offline:gpt2).")
-def show_command(name: str, kind: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else.")
+def show_command(name: str, kind: str | None, as_json: bool) -> None:
     """Show where NAME comes from, what it needs and where its artefacts are searched."""
     host = get_listing_host()
     kinds = [normalise_kind(kind)] if kind else list(KINDS)
@@ -147,6 +168,11 @@ def show_command(name: str, kind: str | None) -> None:
 
         every = sorted({n for k in kinds for n in host.specs(k)})
         raise click.ClickException(unknown_name_message("component", name, every))
+    if as_json:
+        click.echo(json.dumps(show_document(host, name, matches), indent=2))
+        return
+    from codex_ml.artifacts.resolver import inspect_locations
+
     for index, spec in enumerate(matches):
         if index:
             click.echo()
@@ -180,16 +206,20 @@ def show_command(name: str, kind: str | None) -> None:
 
 @plugins.command("new")
 @click.argument("name")
-@click.option("--kind", required=True, help=f"Component kind: {', '.join(KINDS)}.")
-@click.option("--component", help="Registered component name (default: <namespace>:<kind>).")
+@click.option("--kind", "kinds", required=True, multiple=True,
+              help=f"Component kind, repeatable or comma-separated (--kind models,tokenizers): {', '.join(KINDS)}.")
+@click.option("--component", help="Registered component name, with one kind (default: <namespace>:<kind>).")
+@click.option("--backend", type=click.Choice(["hatchling", "setuptools"]), default="hatchling", show_default=True,
+              help="Build backend written into pyproject.toml.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Where to create the distribution's folder.")
-def new_command(name: str, kind: str, component: str | None, directory: Path) -> None:
-    """Scaffold plugin distribution NAME with one working component and its conformance test."""
+def new_command(name: str, kinds: tuple[str, ...], component: str | None, backend: str, directory: Path) -> None:
+    """Scaffold plugin distribution NAME with one working component per kind and their conformance tests."""
     from codex_ml.scaffold import scaffold_plugin
 
+    requested = [k.strip() for value in kinds for k in value.split(",") if k.strip()]
     try:
-        root = scaffold_plugin(name, kind, directory, component)
+        root = scaffold_plugin(name, requested, directory, component, backend=backend)
     except (ValueError, FileExistsError) as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Created {root}")

@@ -4,7 +4,10 @@ Kept free of heavy imports: ``codex-ml train --help`` must not import hydra or t
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -23,6 +26,8 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--cfg", "print_config", is_flag=True,
                      help="Print the composed config as YAML and exit (imports no torch)."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bars and no final report."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the run's summary as one JSON document on stdout, and nothing else there."),
         click.option("--traceback", is_flag=True, help="Show the full traceback on errors."),
         click.option("--skip-doctor", is_flag=True,
                      help="Start even when `codex-ml doctor` finds a blocking problem (checked before any work)."),
@@ -31,6 +36,20 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+@contextlib.contextmanager
+def stdout_reserved_for_json(as_json: bool) -> Iterator[None]:
+    """With ``--json``, anything a component prints goes to stderr, so stdout carries only the document."""
+    if not as_json:
+        yield
+        return
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, sort_keys=True, default=str))
 
 
 def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):

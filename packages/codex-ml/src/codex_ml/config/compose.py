@@ -35,6 +35,31 @@ class Composed:
         return yaml.safe_dump(self.config, sort_keys=False, default_flow_style=False)
 
 
+PACKAGE_DIRECTIVE = "# @package _global_"
+
+
+def check_primary_package(config_name: str, sources: list[ConfigSource]) -> None:
+    """A primary config in a subfolder (``-cn presets/mine``) needs ``# @package _global_`` in its header:
+    Hydra otherwise nests its whole content under the folder's key (``presets:``), and the run fails later
+    on some unrelated interpolation. Top-level primaries need nothing. Say so before composing."""
+    if "/" not in config_name:
+        return
+    directory = main_source(config_name, sources).directory
+    path = directory / f"{config_name}.yaml" if directory is not None else None
+    if path is None or not path.is_file():
+        return  # Hydra's own "cannot find primary config" message follows, with the available ones
+    header = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        header.append(line.strip())
+    if not any(line.startswith("# @package") for line in header):
+        folder = config_name.rsplit("/", 1)[0]
+        raise ConfigError(f"{path}: a primary config in a subfolder needs '{PACKAGE_DIRECTIVE}' as its first line "
+                          f"(without it Hydra puts everything under '{folder.replace('/', '.')}:'); add the line, "
+                          "or move the file to the top of its config directory (see docs/plugins.md)")
+
+
 def _compose_checked(config_name: str, overrides: list[str], sources: list[ConfigSource]):
     from codex_ml.config import messages
 
@@ -58,7 +83,11 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     sources = all_sources(user_dir)
     main_dir = main_source(config_name, sources).directory
     requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
+    check_primary_package(config_name, sources)
     if selections:
+        from codex_ml.config.suggest import check_selections
+
+        check_selections(selections, sources)
         first = _compose_raw_choices(config_name, overrides, sources)
         overrides = overrides + [s.to_override(first) for s in selections]
     cfg = _compose_checked(config_name, overrides, sources)

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import re
 
-from codex_ml import kinds
+from codex_ml.config.groups import config_groups
 from codex_ml.config.hydra_call import compose_raw
 from codex_ml.config.searchpath import ConfigSource, group_options, primary_configs
-
-
-def config_groups() -> tuple[str, ...]:
-    """The groups the pipeline reads: one per declared kind, plus ``interfaces`` (reward model and agent presets)."""
-    return (*(kind.config_group for kind in kinds.all_kinds()), "interfaces")
+from codex_ml.config.suggest import did_you_mean
 
 GRAMMAR_HINT = ("Override grammar: key=value, group=option, +key=value (add), ++key=value (add or replace), "
                 "~key (delete), GROUP/OPTION (select an option); see docs/usage.md.")
@@ -34,6 +30,11 @@ def _hydra_reason(exc: BaseException) -> str:
     return text.strip()
 
 
+def _suggestion(word: str, candidates) -> str:
+    hint = did_you_mean(word, candidates)
+    return "\n" + hint.strip() if hint else ""
+
+
 def _listing(options: dict[str, str]) -> str:
     if not options:
         return "  (none)"
@@ -45,13 +46,16 @@ def _missing_config(exc: BaseException, config_name: str, sources: list[ConfigSo
     reason = _hydra_reason(exc)
     group = missing.split("/", 1)[0] if "/" in missing else ""
     if group and missing != config_name and (group in config_groups() or group_options(group, sources)):
+        option = missing[len(group) + 1:]
         return "\n".join([
-            reason, f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources)),
+            reason + _suggestion(option, group_options(group, sources)),
+            f"Available options for '{group}' (option, distribution):", _listing(group_options(group, sources)),
             (f"No installed distribution ships '{missing}': install the one that does (a preset names them under "
              f"'requires'), or check that its plugin loaded (`codex-ml plugins list`)."),
         ])
-    return "\n".join([reason, "Available configs for -cn (config, distribution):",
-                      _listing(primary_configs(sources, config_groups()))])
+    primaries = primary_configs(sources, config_groups())
+    return "\n".join([reason + _suggestion(config_name, primaries), "Available configs for -cn (config, distribution):",
+                      _listing(primaries)])
 
 
 def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources: list[ConfigSource]) -> str:
@@ -65,6 +69,7 @@ def _bad_key(exc: BaseException, config_name: str, overrides: list[str], sources
     if keys is None:
         return reason
     where = f"'{parent}'" if parent else "the top level"
+    reason += _suggestion(key.rpartition(".")[2], keys)
     return f"{reason}\nKeys at {where}: {', '.join(keys) if keys else '(none)'}"
 
 

@@ -6,11 +6,13 @@ top-level entries of the main directory.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Union
 
 CORE_CONF = Path(__file__).resolve().parent / "conf"
 CORE_SOURCE = "codex-ml"
@@ -42,11 +44,42 @@ def _as_url(value: str) -> str:
     return "file://" + str(Path(value).expanduser().resolve())
 
 
+#: What ``config_searchpath`` may return: one directory (path or ``file://`` URL), a ``pkg://package.path``
+#: URL, or None when the distribution ships no configs.
+SearchPathEntry = Union[str, "os.PathLike[str]", None]
+
+
+def checked_entry(provider: str, value: object) -> str | None:
+    """The hook's return value as a search-path URL, or a :class:`ConfigError` saying what was wrong.
+
+    Anything but a str, an ``os.PathLike`` or None is refused (a list used to be turned into the string
+    ``"['a', 'b']"`` and silently searched as a directory of that name); so is a directory that does not exist.
+    """
+    from codex_ml.errors import ConfigError
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"plugin {provider}: config_searchpath() returned {type(value).__name__} {value!r}; it must return one "
+            "directory (str or pathlib.Path, absolute, or a file:// URL), a pkg://package.path URL, or None. "
+            f"Fix the plugin, or disable it with CODEX_ML_DISABLE_PLUGINS={provider}")
+    url = _as_url(value)
+    directory = ConfigSource(provider, url).directory
+    if url.startswith("file://") and (directory is None or not directory.is_dir()):
+        raise ConfigError(f"plugin {provider}: config_searchpath() returned {value!r}, which is not a directory. "
+                          f"Fix the plugin, or disable it with CODEX_ML_DISABLE_PLUGINS={provider}")
+    return url
+
+
 def plugin_sources() -> list[ConfigSource]:
     """Search-path entries from every loaded plugin implementing ``config_searchpath``, in load order.
 
-    A plugin whose hook raises is skipped with a warning naming it; discovery already isolates plugins that
-    fail to load.
+    A plugin whose hook raises is skipped with a warning naming it (discovery already isolates plugins that
+    fail to load); one that returns the wrong type or a missing directory is an error naming it (see
+    :func:`checked_entry`).
     """
     from codex_ml.plugins.manager import get_host
 
@@ -59,9 +92,10 @@ def plugin_sources() -> list[ConfigSource]:
             warnings.warn(f"{impl.plugin_name}: config_searchpath raised {type(exc).__name__}: {exc}; "
                           "its config fragments are not on the search path", stacklevel=2)
             continue
-        if value:
-            provider = impl.plugin_name.partition(":")[0]
-            sources.append(ConfigSource(provider, _as_url(str(value))))
+        provider = impl.plugin_name.partition(":")[0]
+        url = checked_entry(provider, value)
+        if url is not None:
+            sources.append(ConfigSource(provider, url))
     return sources
 
 

@@ -3,7 +3,8 @@
 A component node looks like ``{plugin: offline:gpt2, path: ..., kwargs: {...}, <setting>: ...}``:
 
 - ``plugin`` is the registered name; ``name``, when set, replaces it and is matched exactly, then
-  case-insensitively, then as ``offline:<name>`` (so ``model.name=MiniLM`` works);
+  case-insensitively, then, for a name without a namespace, as the one registered ``<namespace>:<name>``
+  (so ``model.name=MiniLM`` finds ``offline:minilm`` while no other namespace has a ``minilm``);
 - ``path`` (or ``name_or_path``, which wins) is the explicit artefact location; the shared resolver
   does the rest of the search, so resolution is identical to the registries';
 - ``kwargs`` and every other non-null key are keyword arguments of the component's factory
@@ -25,7 +26,7 @@ from codex_ml.errors import ComponentConfigError, UnknownComponentError
 from codex_ml.plugins.registries import REGISTRIES
 from codex_ml.plugins.spec import KINDS, ComponentSpec
 
-RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs")
+RESERVED = ("plugin", "name", "path", "name_or_path", "kwargs", "provider")
 
 
 @dataclass
@@ -53,16 +54,16 @@ class Planned:
         return None
 
 
-def _lookup(kind: str, wanted: str) -> ComponentSpec:
+def _lookup(kind: str, wanted: str, provider: str | None = None) -> ComponentSpec:
     registry = REGISTRIES[kind]
     if wanted in registry:
-        return registry.get(wanted)
+        return registry.get(wanted, provider=provider)
     names = registry.names()
     folded = [n for n in names if n.lower() == wanted.lower()]
     if not folded and ":" not in wanted:
-        folded = [n for n in names if n.lower() == f"offline:{wanted.lower()}"]
+        folded = [n for n in names if n.partition(":")[2].lower() == wanted.lower()]
     if len(folded) == 1:
-        return registry.get(folded[0])
+        return registry.get(folded[0], provider=provider)
     return registry.get(wanted)  # raises UnknownComponentError with the available names
 
 
@@ -76,7 +77,7 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
         )
     wanted = str(node.get("name") or node["plugin"])
     try:
-        spec = _lookup(kind, wanted)
+        spec = _lookup(kind, wanted, str(node["provider"]) if node.get("provider") else None)
     except UnknownComponentError as exc:
         raise UnknownComponentError(f"{role}: {exc}") from None
     kwargs = dict(node.get("kwargs") or {})
@@ -91,13 +92,22 @@ def plan(role: str, kind: str, node: Mapping[str, Any] | None) -> Planned:
 
 
 def check_dependencies(planned: list[Planned]) -> None:
-    """Raise one error listing every component whose optional dependencies are missing."""
-    problems = [f"{p.role} ({p.name}) needs {', '.join(p.spec.missing_requirements())}: {p.spec.install_hint()}"
-                for p in planned if p.spec.missing_requirements()]
+    """Raise one error listing every component whose optional dependencies are missing, ending with the one
+    ``pip install`` line that installs them all (a distribution's extra when it declares one)."""
+    problems, requirements = [], []
+    for p in planned:
+        missing = p.spec.missing_requirements()
+        if not missing:
+            continue
+        problems.append(f"{p.role} ({p.name}) needs {', '.join(missing)}")
+        for requirement in p.spec.install_hint().removeprefix("pip install ").split():
+            if requirement not in requirements:
+                requirements.append(requirement)
     if problems:
         from codex_ml.errors import MissingDependencyError
 
-        raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems))
+        raise MissingDependencyError("missing dependencies:\n  " + "\n  ".join(problems)
+                                     + "\nInstall everything with: pip install " + " ".join(requirements))
 
 
 def accepts(factory: Any, keyword: str) -> bool:

@@ -28,7 +28,7 @@ def run_evaluate(composed: Composed, *, quiet: bool = False, preflight: Prefligh
 
 def _evaluate(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     config = composed.config
-    artefacts = session.artefacts()
+    artefacts = session.artefacts(quiet=quiet)
     result = session.score_evaluation(session["model"], quiet=quiet)
     session.run.write_jsonl("samples.jsonl", result["rows"])
     record = session.write_provenance(artefacts)

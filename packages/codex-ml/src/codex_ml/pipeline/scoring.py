@@ -24,7 +24,7 @@ from codex_ml.formats.evalset import PERPLEXITY, TARGET, EvalSample
 from codex_ml.interfaces import ScoringModel
 from codex_ml.pipeline import lm_metrics
 from codex_ml.pipeline.components import ComponentConfigError
-from codex_ml.pipeline.progress import progress
+from codex_ml.utils.progress import progress
 
 METHODS = ("loglikelihood", "generate")
 #: What ``generate_until`` is asked for when a scoring model is evaluated by generation.

@@ -154,8 +154,9 @@ class Session:
         settings = EvaluationSettings.from_config(self.composed.config)
         return score_samples(model, self.samples, metrics, settings, quiet=quiet)
 
-    def artefacts(self) -> list[ArtefactRecord]:
-        return [ArtefactRecord.hashed(p.role, p.name, p.read_path) for p in self.planned.values() if p.read_path is not None]
+    def artefacts(self, *, quiet: bool = True) -> list[ArtefactRecord]:
+        return [ArtefactRecord.hashed(p.role, p.name, p.read_path, quiet=quiet)
+                for p in self.planned.values() if p.read_path is not None]
 
     def components(self) -> dict[str, str]:
         return {role: p.name for role, p in self.planned.items()}

@@ -15,10 +15,10 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.formats.records import prompt_of
 from codex_ml.pipeline.components import accepts
-from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import TRAIN_COMPONENTS, Preflight, Session, evaluation_requests
 from codex_ml.runs.directory import PhaseLog, deprecated_names
+from codex_ml.utils.progress import progress
 
 
 def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[str, Any],
@@ -68,7 +68,7 @@ def run_train(composed: Composed, *, quiet: bool = False, preflight: Preflight |
 def _train(session: Session, composed: Composed, quiet: bool) -> dict[str, Any]:
     config = composed.config
     tokenizer, model, dataset, trainer = (session[r] for r in ("tokenizer", "model", "dataset_loader", "training"))
-    artefacts = session.artefacts()
+    artefacts = session.artefacts(quiet=quiet)
 
     train_tokenizer = getattr(model, "tokenizer", None) or tokenizer  # a model that brings its tokenizer trains with it
     extra = {"output_dir": str(session.run.path)} if accepts(trainer.fit, "output_dir") else {}

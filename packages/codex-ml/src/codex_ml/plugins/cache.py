@@ -4,17 +4,25 @@ The key covers the interpreter, the distribution metadata folders (``*.dist-info
 and ``.pth`` files found in every ``sys.path`` entry (installing, upgrading or removing a distribution
 changes them) and the disable list. Each entry also records the
 mtime of every source file imported while the plugins loaded, so editing a plugin in an editable
-install invalidates it. ``CODEX_ML_PLUGIN_CACHE=0`` turns it off; nothing is written for interpreters
-living in the temporary directory unless ``CODEX_ML_CACHE_DIR`` names the cache folder, and an unwritable cache folder is silently skipped (the cache is
-only ever an optimisation). Runs (train, evaluate) always discover afresh.
+install invalidates it. ``CODEX_ML_PLUGIN_CACHE=0`` turns it off.
+
+The cache lives in the user cache folder (``utils/cache_dir.py``), one file per environment, wherever the
+environment itself lives (a virtual environment under ``/tmp`` included); the oldest files beyond
+:data:`MAX_ENTRIES` are removed when a new one is written, so throw-away environments cannot flood it. An
+unwritable cache folder is silently skipped (the cache is only ever an optimisation). Runs (train,
+evaluate) always discover afresh.
+
+Start-up cost matters here (the listing is measured against the bare import of click, pluggy and
+importlib.metadata), so the key is a CRC of the environment's description instead of a cryptographic
+hash (importing hashlib loads OpenSSL), and the full description is stored in the file and compared, so
+two environments whose CRCs collide simply miss the cache.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
-import tempfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -24,10 +32,12 @@ from codex_ml import settings
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.plugins.manager import STRICT_VAR, PluginHost, PluginRecord, disabled_set, raise_if_failed
 from codex_ml.plugins.spec import ComponentSpec
-from codex_ml.utils.cache_dir import CACHE_DIR_VAR, cache_root
+from codex_ml.utils.cache_dir import cache_root
 
 CACHE_VAR = settings.PLUGIN_CACHE
-FORMAT = 1
+FORMAT = 2
+#: Cache files kept (one per environment and disable list); older ones are removed on write.
+MAX_ENTRIES = 64
 
 
 def enabled() -> bool:
@@ -59,16 +69,27 @@ def _installed(entry: str) -> list[str] | int | None:
         return None
 
 
-def environment_key(disabled: Iterable[str]) -> str:
+class EnvironmentKey(str):
+    """The cache file's name (a CRC) carrying the full description it was computed from."""
+
+    description: str
+
+
+def environment_key(disabled: Iterable[str]) -> EnvironmentKey:
     state = {
         "format": FORMAT,
         "executable": sys.executable,
+        "prefix": sys.prefix,
         "version": sys.version,
         "path": [(entry, _installed(entry)) for entry in sys.path],
         "disabled": sorted(disabled),
         "core": _mtime(__file__),
     }
-    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:32]
+    description = json.dumps(state, sort_keys=True)
+    encoded = description.encode()
+    key = EnvironmentKey(f"{zlib.crc32(encoded):08x}{zlib.adler32(encoded):08x}")
+    key.description = description
+    return key
 
 
 _RECORD_FIELDS = ("name", "distribution", "version", "value", "status", "error", "location")
@@ -107,24 +128,39 @@ def load(key: str) -> dict[str, Any] | None:
         return None
     if document.get("format") != FORMAT:
         return None
+    if getattr(key, "description", None) is not None and document.get("environment") != key.description:
+        return None
     if any(_mtime(path) != mtime for path, mtime in document.get("watched", {}).items()):
         return None
     return document
 
 
 def store(key: str, plugins: list[PluginRecord], watched: Iterable[str]) -> None:
+    """Write the document for ``key`` (any environment, wherever it lives), then prune old entries."""
     if not enabled():
         return
-    throwaway = Path(sys.prefix).resolve().is_relative_to(Path(tempfile.gettempdir()).resolve())
-    if throwaway and settings.directory(CACHE_DIR_VAR) is None:
-        return
-    document = {"format": FORMAT, "plugins": [record_to_dict(r) for r in plugins], "watched": {path: _mtime(path) for path in sorted(set(watched))}}
+    document = {"format": FORMAT, "environment": getattr(key, "description", None),
+                "plugins": [record_to_dict(r) for r in plugins],
+                "watched": {path: _mtime(path) for path in sorted(set(watched))}}
     try:
-        from codex_ml.io import atomic_write_json
+        from codex_ml.io import atomic_write_text
 
-        atomic_write_json(cache_dir() / f"{key}.json", document)
+        # Compact on purpose: json's C encoder is used only without indent; with 200 plugins the indented
+        # form cost a cold listing about 60 ms. Nobody reads this file by hand.
+        atomic_write_text(cache_dir() / f"{key}.json", json.dumps(document, separators=(",", ":"), default=str))
+        prune(MAX_ENTRIES)
     except OSError:
         pass
+
+
+def prune(keep: int) -> None:
+    """Remove all but the ``keep`` most recently written cache files."""
+    entries = sorted(cache_dir().glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in entries[keep:]:
+        try:
+            stale.unlink()
+        except OSError:
+            pass
 
 
 def get_listing_host(refresh: bool = False) -> PluginHost:

@@ -14,6 +14,7 @@ are defined by hand below.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -63,14 +64,16 @@ del _kind
 
 
 @hookspec
-def config_searchpath() -> str | None:
+def config_searchpath() -> str | os.PathLike[str] | None:
     """Return where this distribution's Hydra config fragments live, or ``None``.
 
-    Either a directory (absolute path or ``file://`` URL) or ``pkg://package.path``. The directory
-    holds ``<group>/<namespace>/<name>.yaml`` files, ``<group>`` being a kind's config group (see
-    :mod:`codex_ml.kinds`) or ``interfaces``, and may hold presets (primary configs) at other paths;
-    ``codex-ml train`` and ``codex-ml evaluate`` add it to the search path, so installing the
-    distribution adds its fragments.
+    Exactly one entry: a directory (``str`` or ``pathlib.Path``, absolute, or a ``file://`` URL) or
+    ``pkg://package.path``. Anything else (a list, a number) and a directory that does not exist are
+    errors naming the plugin when a config is composed. The directory holds
+    ``<group>/<namespace>/<name>.yaml`` files, ``<group>`` being a kind's config group (see
+    :mod:`codex_ml.kinds`), ``interfaces`` or ``evaluation``, and may hold presets (primary configs) at
+    other paths; ``codex-ml train`` and ``codex-ml evaluate`` add it to the search path, so installing
+    the distribution adds its fragments.
     """
 
 

@@ -55,6 +55,9 @@ class PluginHost:
         self._components: dict[str, dict[str, list[ComponentSpec]]] = {kind: {} for kind in KINDS}
         #: Source files imported while plugins loaded (the listing cache watches them).
         self.watched_files: set[str] = set()
+        #: ``{name: distribution}`` chosen for conflicting names (config ``provider:``); the environment's
+        #: ``CODEX_ML_PROVIDERS`` is read at lookup time and comes second.
+        self.providers: dict[str, str] = {}
 
     # -- discovery -----------------------------------------------------------------------------
     def load_entry_points(
@@ -79,10 +82,12 @@ class PluginHost:
             self.plugins.append(record)
             if {_canonical(dist_name), _canonical(ep.name)} & disabled_names:
                 record.status = "disabled"
+                record.location = lookup_location(ep)
                 continue
             incompatibility = api_incompatibility(meta)
             if incompatibility:
                 record.status, record.error = "incompatible", incompatibility
+                record.location = lookup_location(ep)
                 continue
             self._load_one(ep, record)
             if strict:
@@ -109,9 +114,15 @@ class PluginHost:
                         registration = _Registration(kind, record.distribution, record.version)
                         impl.function(register=registration)
                         specs.extend(registration.specs)
+            from codex_ml.plugins.ownership import reserved_message, reserved_names_claimed
+
+            claimed = reserved_names_claimed(record.distribution, [spec.name for spec in specs])
+            if claimed:
+                raise pluggy.PluginValidationError(module, reserved_message(claimed))
         except Exception as exc:  # noqa: BLE001 - any plugin error must be isolated
             record.status = "failed"
             record.error = _describe(exc)
+            record.location = record.location or lookup_location(ep)
             if module is not None and self.pm.is_registered(module):
                 self.pm.unregister(module)
             return
@@ -151,15 +162,26 @@ class PluginHost:
     def specs(self, kind: str) -> dict[str, list[ComponentSpec]]:
         return self._components.setdefault(kind, {})
 
-    def lookup(self, kind: str, name: str) -> ComponentSpec:
+    def lookup(self, kind: str, name: str, provider: str | None = None) -> ComponentSpec:
+        """The one registration of ``name``; ``provider`` (else a chosen provider) picks among several."""
+        from codex_ml.plugins.ownership import PROVIDERS_VAR, canonical, providers_from_environment
+
         candidates = self.specs(kind).get(name)
         if not candidates:
             raise UnknownComponentError(unknown_name_message(KINDS[kind], name, sorted(self.specs(kind))))
+        owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
+        chosen = provider or self.providers.get(name) or providers_from_environment().get(name)
+        if chosen:
+            picked = [c for c in candidates if canonical(c.distribution) == canonical(chosen)]
+            if not picked:
+                raise ComponentConflictError(f"{KINDS[kind]} {name!r}: the chosen provider {chosen!r} does not register "
+                                             f"it; it is registered by {owners}")
+            return picked[0]
         if len(candidates) > 1:
-            owners = ", ".join(f"{c.distribution} {c.version}".strip() for c in candidates)
             raise ComponentConflictError(
-                f"{KINDS[kind]} {name!r} is registered by more than one distribution: {owners}. "
-                f"Uninstall one, or disable it with {DISABLE_VAR}=<distribution>."
+                f"{KINDS[kind]} {name!r} is registered by more than one distribution: {owners}. Pick one with "
+                f"{PROVIDERS_VAR}={name}=<distribution> (or 'provider: <distribution>' beside its 'plugin:' in the "
+                f"config), uninstall one, or disable it with {DISABLE_VAR}=<distribution>."
             )
         return candidates[0]
 
@@ -215,26 +237,37 @@ def api_incompatibility(meta: Any) -> str | None:
     """
     if meta is None:
         return None
+    from codex_ml.plugins.requirement import requirement_verdict
     from codex_ml.plugins.versions import CORE_DISTRIBUTION, core_version
 
+    installed = core_version()
     for line in meta.get_all("Requires-Dist") or []:
-        from packaging.requirements import InvalidRequirement, Requirement
-
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement:
+        applies, excluded_by = requirement_verdict(line, CORE_DISTRIBUTION, installed)
+        if not applies:
             continue
-        if _canonical(requirement.name) != CORE_DISTRIBUTION or not requirement.specifier:
-            continue
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
-            continue
-        installed = core_version()
-        if installed == "unknown" or requirement.specifier.contains(installed, prereleases=True):
+        if not excluded_by:
             return None
-        return (f"requires {CORE_DISTRIBUTION}{requirement.specifier}, but {CORE_DISTRIBUTION} {installed} "
+        return (f"requires {CORE_DISTRIBUTION}{excluded_by}, but {CORE_DISTRIBUTION} {installed} "
                 f"(hook API {hookspecs.API_VERSION}) is installed; install a version of {_identity(meta)[0]} "
                 f"made for it, or a matching {CORE_DISTRIBUTION}")
     return None
+
+
+def lookup_location(ep: metadata.EntryPoint) -> str | None:
+    """Where a plugin that did not load was looked up: its module's file when it can be found without
+    importing it, else the distribution's metadata folder (which names the site it is installed in)."""
+    import importlib.util
+
+    module = getattr(ep, "module", None) or str(getattr(ep, "value", "")).partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module) if module else None
+    except (ImportError, ValueError):
+        found = None
+    if found is not None and found.origin:
+        return found.origin
+    dist = getattr(ep, "dist", None)
+    path = getattr(dist, "_path", None)  # importlib.metadata.PathDistribution: the .dist-info folder
+    return str(path) if path is not None else None
 
 
 def disabled_set(disabled: Iterable[str] | None = None) -> set[str]:

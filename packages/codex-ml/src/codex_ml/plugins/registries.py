@@ -39,9 +39,10 @@ class Registry:
         """Every registration, including both sides of a conflict."""
         return [spec for name in self.names() for spec in self._host().specs(self.kind)[name]]
 
-    def get(self, name: str) -> ComponentSpec:
-        """Look an entry up without building it (raises on unknown or conflicting names)."""
-        return self._host().lookup(self.kind, name)
+    def get(self, name: str, *, provider: str | None = None) -> ComponentSpec:
+        """Look an entry up without building it (raises on unknown or conflicting names; ``provider``, a
+        distribution name, picks one side of a conflict)."""
+        return self._host().lookup(self.kind, name, provider)
 
     def load(self, name: str) -> Callable[..., Any]:
         """Import the implementation's factory."""

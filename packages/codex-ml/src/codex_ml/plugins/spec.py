@@ -61,15 +61,18 @@ class ComponentSpec:
         module = getattr(self.target, "__module__", "?")
         return f"{module}:{getattr(self.target, '__qualname__', repr(self.target))}"
 
-    def missing_requirements(self) -> list[str]:
-        """Modules in ``requires`` that cannot be found, checked without importing them."""
+    def missing_requirements(self, found: dict[str, bool] | None = None) -> list[str]:
+        """Modules in ``requires`` that cannot be found, checked without importing them. ``found`` memoises
+        the checks across components for one listing (many components share torch and transformers)."""
+        found = {} if found is None else found
         missing = []
         for module in self.requires:
-            try:
-                found = importlib.util.find_spec(module) is not None
-            except (ImportError, ValueError):
-                found = False
-            if not found:
+            if module not in found:
+                try:
+                    found[module] = importlib.util.find_spec(module) is not None
+                except (ImportError, ValueError):
+                    found[module] = False
+            if not found[module]:
                 missing.append(module)
         return missing
 

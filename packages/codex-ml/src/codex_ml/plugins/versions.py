@@ -1,6 +1,7 @@
 """Versions of the core and the installed plugin distributions, read from metadata without importing plugins."""
 from __future__ import annotations
 
+import functools
 from importlib import metadata
 
 from codex_ml.plugins.hookspecs import ENTRY_POINT_GROUP
@@ -8,7 +9,9 @@ from codex_ml.plugins.hookspecs import ENTRY_POINT_GROUP
 CORE_DISTRIBUTION = "codex-ml"
 
 
+@functools.lru_cache(maxsize=1)
 def core_version() -> str:
+    """The installed core's version, read once per process (discovery asks for it once per plugin)."""
     try:
         return metadata.version(CORE_DISTRIBUTION)
     except metadata.PackageNotFoundError:

@@ -39,11 +39,21 @@ class ArtefactRecord:
     files: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None) -> ArtefactRecord:
-        """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's."""
+    def hashed(cls, role: str, component: str, path: Path, cache: HashCache | None = None, *,
+               quiet: bool = True) -> ArtefactRecord:
+        """Size and SHA-256 of each file; digests come from (and go to) ``cache``, by default the user's.
+        With ``quiet=False`` a terminal shows a byte-count bar (multi-GB weights take a while the first time)."""
+        from codex_ml.utils.progress import bar
+
         cache = cache if cache is not None else HashCache()
-        files = [{"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f, cache)}
-                 for f in artefact_files(path)]
+        paths = artefact_files(path)
+        shown = bar(total=sum(f.stat().st_size for f in paths), desc=f"hash {component}", quiet=quiet, unit="B",
+                    unit_scale=True)
+        files = []
+        for f in paths:
+            files.append({"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f, cache)})
+            shown.update(files[-1]["bytes"])
+        shown.close()
         cache.save()
         return cls(role, component, path, files)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from codex_ml import kinds
@@ -20,33 +21,65 @@ def _supported_core_range(version: str) -> str:
     return f">={major}.{minor},<{int(major) + 1}"
 
 
-def scaffold_plugin(name: str, kind: str, directory: Path, component: str | None = None) -> Path:
-    """Create ``directory/name`` holding a plugin distribution with one component of ``kind``."""
+#: Build backends ``plugins new --backend`` can write: the ``[build-system]`` table and the wheel's
+#: package-finding table for a ``src/`` layout.
+BACKENDS: dict[str, tuple[str, str]] = {
+    "hatchling": ('requires = ["hatchling>=1.18"]\nbuild-backend = "hatchling.build"',
+                  '[tool.hatch.build.targets.wheel]\npackages = ["src/{package}"]\n'),
+    "setuptools": ('requires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"',
+                   '[tool.setuptools.packages.find]\nwhere = ["src"]\n'),
+}
+
+
+def _component_name(namespace: str, declared: kinds.Kind) -> str:
+    return f"{namespace.replace('_', '-')}:{declared.singular.replace(' ', '-').lower()}"
+
+
+def scaffold_plugin(name: str, kind: str | Sequence[str], directory: Path, component: str | None = None, *,
+                    backend: str = "hatchling") -> Path:
+    """Create ``directory/name`` holding a plugin distribution with one working component per kind in
+    ``kind`` (one kind or several), built with ``backend`` (hatchling or setuptools)."""
     if not _NAME.match(name):
         raise ValueError(f"plugin name {name!r} must be lowercase letters, digits and dashes, e.g. codex-ml-acme")
-    declared = kinds.get(normalise_kind(kind))
-    kind = declared.name
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown build backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    requested = [kind] if isinstance(kind, str) else list(kind)
+    declared_kinds: list[kinds.Kind] = []
+    for item in requested:
+        declared = kinds.get(normalise_kind(item))
+        if declared not in declared_kinds:
+            declared_kinds.append(declared)
+    if not declared_kinds:
+        raise ValueError("name at least one kind")
+    if component and len(declared_kinds) > 1:
+        raise ValueError("--component names one component; leave it out when scaffolding several kinds")
     root = Path(directory) / name
     if root.exists():
         raise FileExistsError(f"{root} already exists; choose another name or directory")
     package = name.replace("-", "_")
     namespace = package.removeprefix("codex_ml_") or package
-    component = component or f"{namespace.replace('_', '-')}:{declared.singular.replace(' ', '-').lower()}"
-    example = example_for(declared)
-    class_name, implementation, attributes = example.class_name, example.source, example.suite_attributes
-    suite = declared.suite
-    suite_import = suite or "suite_for"
-    suite_base = suite or f'suite_for("{kind}")'
     supported = _supported_core_range(core_version())
+    parts = [(declared, component or _component_name(namespace, declared), example_for(declared))
+             for declared in declared_kinds]
+    names = ", ".join(f"{c}" for _, c, _ in parts)
+    hooks = "\n\n".join(f'''@hookimpl
+def {declared.hook}(register):
+    register("{comp}", "{package}.components:{example.class_name}", summary="{example.class_name} from {name}")
+''' for declared, comp, example in parts)
+    suites = sorted({declared.suite or "suite_for" for declared, _, _ in parts})
+    tests = "\n\n".join(f'''class Test{example.class_name}({declared.suite or f'suite_for("{declared.name}")'}):
+    component = "{comp}"
+{example.suite_attributes}''' for declared, comp, example in parts)
+    build_system, wheel_table = BACKENDS[backend]
+    listing = f" {parts[0][0].name}" if len(parts) == 1 else ""
     files = {
         "pyproject.toml": f'''[build-system]
-requires = ["hatchling>=1.18"]
-build-backend = "hatchling.build"
+{build_system}
 
 [project]
 name = "{name}"
 version = "0.1.0"
-description = "A codex-ml plugin providing {component}."
+description = "A codex-ml plugin providing {names}."
 readme = "README.md"
 requires-python = ">=3.10"
 # The codex-ml (and so hook API) range this plugin supports; checked before the plugin is imported.
@@ -58,32 +91,30 @@ test = ["pytest>=8"]
 [project.entry-points.codex_ml]
 {namespace} = "{package}.plugin"
 
-[tool.hatch.build.targets.wheel]
-packages = ["src/{package}"]
-''',
+{wheel_table.format(package=package)}''',
         f"src/{package}/__init__.py": f'"""{name}: a codex-ml plugin."""\n',
         f"src/{package}/plugin.py": f'''"""Registration only: nothing heavy is imported here, so `codex-ml plugins list` stays fast."""
 from codex_ml.plugins import hookimpl
 
 
-@hookimpl
-def {declared.hook}(register):
-    register("{component}", "{package}.components:{class_name}", summary="{class_name} from {name}")
-''',
-        f"src/{package}/components.py": f'"""The implementation, imported only when the component is built."""\n{implementation}',
-        "tests/test_conformance.py": f'''"""Runs codex-ml's conformance suite against {component}."""
-from codex_ml.testing import {suite_import}
+{hooks}''',
+        f"src/{package}/components.py": '"""The implementations, imported only when a component is built."""\n'
+        + "".join(example.source for _, _, example in parts),
+        "tests/test_conformance.py": f'''"""Runs codex-ml's conformance suites against {names}.
+
+Only this distribution's plugins are loaded while these tests run (others installed in the environment are
+disabled for the session), so another package's conflict cannot fail them; see docs/plugins.md.
+"""
+from codex_ml.testing import {", ".join(suites)}
 
 
-class Test{class_name}({suite_base}):
-    component = "{component}"
-{attributes}''',
+{tests}''',
         "README.md": f'''# {name}
 
-A codex-ml plugin providing the {declared.singular} `{component}`.
+A codex-ml plugin providing {names}.
 
     pip install -e .[test]
-    codex-ml plugins list {kind}
+    codex-ml plugins list{listing}
     pytest
 ''',
     }

@@ -34,13 +34,44 @@ PINS: dict[str, Pin] = {
 }
 
 
-def _allow_network() -> None:
-    """Drop the offline flags codex-ml set (never the user's) before huggingface_hub is imported."""
+#: Seconds to wait for the hub's host to answer before calling this host offline.
+PROBE_TIMEOUT = 5.0
+USER_OFFLINE_FLAGS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+_HINT = ("fetch on a connected host and copy artifacts/models/{family} here, or write small stand-ins with "
+         "`codex-ml catalogue synth {family}`")
+
+
+def _allow_network(family: str) -> None:
+    """Drop the offline flags codex-ml set (never the user's) before huggingface_hub is imported; a flag
+    the user set means offline, and fetching fails at once instead of after the hub client's retries."""
     from codex_ml.utils.offline import release_offline_flags
 
     release_offline_flags()
-    if settings.is_true(os.environ.get("HF_HUB_OFFLINE")):
-        raise CodexMLError("catalogue fetch needs the network, but HF_HUB_OFFLINE is set; unset it on a connected host")
+    for flag in USER_OFFLINE_FLAGS:
+        if settings.is_true(os.environ.get(flag)):
+            raise CodexMLError(f"catalogue fetch needs the network, but {flag} is set (offline mode): unset it on "
+                               f"a connected host, or {_HINT.format(family=family)}")
+
+
+def _probe_target() -> tuple[str, int]:
+    """The host and port a download connects to first: the HTTPS proxy when one is set, else the hub."""
+    from urllib.parse import urlsplit
+
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
+    url = urlsplit(proxy or os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    return url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+
+
+def check_reachable(family: str, timeout: float = PROBE_TIMEOUT) -> None:
+    """One TCP connection attempt, so an air-gapped host fails in seconds with one clear line."""
+    import socket
+
+    host, port = _probe_target()
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise CodexMLError(f"catalogue fetch: cannot reach {host}:{port} ({exc.strerror or exc}); this host looks "
+                           f"offline: {_HINT.format(family=family)}") from None
 
 
 def fetch(family: str, root: Path, *, revision: str | None = None) -> Path:
@@ -48,7 +79,8 @@ def fetch(family: str, root: Path, *, revision: str | None = None) -> Path:
     if family not in PINS:
         raise CodexMLError(f"unknown model family {family!r}; expected one of {', '.join(PINS)}")
     pin = PINS[family]
-    _allow_network()
+    _allow_network(family)
+    check_reachable(family)
     import huggingface_hub
 
     target = model_dir(Path(root), family)

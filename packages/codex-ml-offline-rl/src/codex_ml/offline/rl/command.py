@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import click
-from codex_ml.cli.run_options import OVERRIDES_HELP, compose_from_cli, run_options
+from codex_ml.cli.run_options import (
+    OVERRIDES_HELP,
+    compose_from_cli,
+    emit_json,
+    run_options,
+    stdout_reserved_for_json,
+)
 
 
 @click.command("rl", context_settings={"help_option_names": ["-h", "--help"]}, epilog=OVERRIDES_HELP)
@@ -13,6 +19,7 @@ def rl(
     config_dir: str | None,
     print_config: bool,
     quiet: bool,
+    as_json: bool,
     traceback: bool,
     skip_doctor: bool,
     overrides: tuple[str, ...],
@@ -25,7 +32,11 @@ def rl(
     from codex_ml.doctor import preflight
     from codex_ml.offline.rl.loop import run_rl
 
-    summary = run_rl(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
+    with stdout_reserved_for_json(as_json):
+        summary = run_rl(composed, quiet=quiet, preflight=None if skip_doctor else preflight)
+    if as_json:
+        emit_json(summary)
+        return
     if not quiet:
         click.echo(f"run directory: {summary['run_dir']}")
         first, last = summary["first_reward_mean"], summary["last_reward_mean"]

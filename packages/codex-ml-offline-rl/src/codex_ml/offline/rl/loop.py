@@ -30,9 +30,9 @@ from typing import Any
 from codex_ml.config.compose import Composed
 from codex_ml.errors import NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
-from codex_ml.pipeline.progress import progress
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Preflight, Session
+from codex_ml.utils.progress import progress
 
 CHECKPOINT_PREFIX = "checkpoint-"
 LOOP_STATE = "loop_state.json"

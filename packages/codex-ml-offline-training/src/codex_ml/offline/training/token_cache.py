@@ -84,8 +84,12 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def tokenize(texts: Sequence[str], tokenizer: Any) -> tuple[np.ndarray, np.ndarray]:
-    """All documents as one uint32 array plus offsets, encoded in chunks (never one Python list per corpus)."""
+def tokenize(texts: Sequence[str], tokenizer: Any, *, show_progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """All documents as one uint32 array plus offsets, encoded in chunks (never one Python list per corpus);
+    ``show_progress`` draws a bar by documents on a terminal."""
+    from codex_ml.utils.progress import bar
+
+    shown = bar(total=len(texts), desc="tokenise", quiet=not show_progress, unit="doc")
     batch = getattr(tokenizer, "encode_batch", None)
     lengths = np.zeros(len(texts), dtype=np.int64)
     chunks = []
@@ -95,6 +99,8 @@ def tokenize(texts: Sequence[str], tokenizer: Any) -> tuple[np.ndarray, np.ndarr
         lengths[start:start + len(part)] = [len(ids) for ids in encoded]
         count = int(lengths[start:start + len(part)].sum())
         chunks.append(np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.uint32, count=count))
+        shown.update(len(part))
+    shown.close()
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return (np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint32)), offsets
@@ -105,11 +111,11 @@ def cache_dir() -> Path:
 
 
 def load_or_build(texts: Sequence[str], tokenizer: Any, *, use_cache: bool = True,
-                  root: Path | None = None) -> TokenizedCorpus:
+                  root: Path | None = None, show_progress: bool = False) -> TokenizedCorpus:
     """The corpus's tokens from the cache, else tokenised now (and stored when ``use_cache``)."""
     began = time.perf_counter()
     if not use_cache:
-        tokens, offsets = tokenize(texts, tokenizer)
+        tokens, offsets = tokenize(texts, tokenizer, show_progress=show_progress)
         return TokenizedCorpus(tokens, offsets, seconds=time.perf_counter() - began)
     key = hashlib.sha256(f"{FORMAT}:{corpus_digest(texts)}:{tokenizer_fingerprint(tokenizer)}".encode()).hexdigest()
     entry = (root or cache_dir()) / key
@@ -121,7 +127,7 @@ def load_or_build(texts: Sequence[str], tokenizer: Any, *, use_cache: bool = Tru
         print(f"codex-ml: token cache {entry} is corrupt (its files do not match the hash in meta.json); rebuilding it",
               file=sys.stderr)
         rebuilt = True
-    tokens, offsets = tokenize(texts, tokenizer)
+    tokens, offsets = tokenize(texts, tokenizer, show_progress=show_progress)
     _store(entry, tokens, offsets)
     return TokenizedCorpus(tokens, offsets, key=key, rebuilt_corrupt=rebuilt, seconds=time.perf_counter() - began)
 

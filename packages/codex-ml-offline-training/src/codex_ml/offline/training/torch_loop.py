@@ -178,7 +178,7 @@ def prepare_data(cfg: TrainerConfig, dataset: Dataset, tokenizer: Tokenizer,
         raise CodexMLError("offline:functional: the dataset is empty; there is nothing to train on")
     train_idx, eval_idx = split_indices(len(texts), cfg.eval_fraction, cfg.seed)
     eos = getattr(tokenizer, "eos_token_id", None)
-    corpus = load_or_build(texts, tokenizer, use_cache=cfg.token_cache)
+    corpus = load_or_build(texts, tokenizer, use_cache=cfg.token_cache, show_progress=cfg.progress)
     train = pack(corpus.documents(train_idx), cfg.block_size, eos)
     held_out = pack(corpus.documents(eval_idx), cfg.block_size, eos)
     if vocab_limit is not None and len(train) and int(train.inputs.max()) >= vocab_limit:
