@@ -5,6 +5,7 @@ under the repository root, whichever folder it is run from and whichever distrib
 - caches (plugin discovery, artefact digests) of the session, subprocesses included, stay private;
 - ``tests/support`` goes on ``sys.path``: ``guards`` (skip guards, build components as users do),
   ``plugin_sites`` (install fixture plugins), ``hardening_helpers`` (controlled subprocesses, fake torch),
+  ``pipeline_helpers`` (the CLI in a subprocess),
   ``repo_paths`` (where things are) import by name from any tests folder;
 - ``synth_fixtures`` (the tiny synthesised GPT-2 / TinyLlama checkpoints, made once per session on first
   use) is loaded as a plugin, so its fixtures are available everywhere.

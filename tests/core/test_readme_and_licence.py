@@ -11,7 +11,7 @@ def test_readme_has_both_commands_activation_gpu_and_the_name_clash():
     readme = (ROOT / "README.md").read_text()
     assert "python scripts/quickstart.py" in readme and "python scripts/test.py" in readme
     assert "source .venv/bin/activate" in readme
-    assert "GPU" in readme and "Distributed" in readme and "docs/models.md" in readme
+    assert "GPU" in readme and "torchrun" in readme and "docs/models.md" in readme
     assert "pip install codex-ml` installs that one" in readme  # the unrelated PyPI project of that name
     assert "pip install -e 'packages/codex-ml[run]'" in readme
     assert "[LICENSE](LICENSE)" in readme

@@ -8,6 +8,7 @@ name (or, for the instant between the two renames, no folder and the old one asi
 
 :func:`remove_partial_saves` deletes the leftovers of interrupted saves in one folder: only names
 this module creates, only directly inside that folder (so only the run directory that owns them).
+:func:`write_manifest_last` is the ``finish`` step both the trainer and the RL loop pass.
 
 Fault points: ``CODEX_ML_FAULT_AT=<point>[:<n>]`` kills the process with SIGKILL the n-th time (default 1)
 ``fault_point(<point>)`` is reached. Tests use it to prove that each save phase survives kill -9; the
@@ -26,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from codex_ml import settings
+from codex_ml.artifacts.manifest import MANIFEST_NAME, build_manifest
+from codex_ml.io import atomic_write_json
 
 _PARTIAL = re.compile(r"^\..+\.(partial|old)-\d+-[0-9a-f]{8}$")
 _counts: dict[str, int] = {}
@@ -95,6 +98,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def write_manifest_last(directory: Path, name: str, source: str) -> None:
+    """The ``finish`` step of an atomic save: hash what was written and write ``manifest.json``.
+
+    The hashes are not added to the user's hash cache: they are of a temporary folder about to be renamed."""
+    manifest = build_manifest(directory, name=name, source=source)
+    atomic_write_json(directory / MANIFEST_NAME, manifest.to_json())
+
+
 def remove_partial_saves(directory: str | os.PathLike[str]) -> list[Path]:
     """Delete leftovers of interrupted :func:`atomic_directory` saves directly inside ``directory``.
 
@@ -108,4 +119,4 @@ def remove_partial_saves(directory: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-__all__ = ["atomic_directory", "fault_point", "remove_partial_saves"]
+__all__ = ["atomic_directory", "fault_point", "remove_partial_saves", "write_manifest_last"]

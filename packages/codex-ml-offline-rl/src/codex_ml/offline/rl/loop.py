@@ -4,12 +4,18 @@ Per step: take ``rl.prompts_per_step`` prompts (a seeded order, reshuffled each 
 act G times on each (G = the agent's ``group_size``, 1 for agents without one), score every completion
 with the weighted reward models, hand the trajectory to ``update``, log one line to ``metrics.jsonl``.
 A step whose rewards are not all finite is logged and skipped; ``rl.max_bad_steps`` of them in a row
-stop the run, after a checkpoint so nothing already trained is lost.
+stop the run, after a checkpoint so nothing already trained is lost. A non-finite loss stops the run
+at once without saving, so the last checkpoint is the last good state.
 
-The run directory is the training one: config.yaml, overrides.json, metrics.jsonl,
-``checkpoints/checkpoint-<step>/`` (agent state + loop position), ``final/`` (``save_pretrained`` for
-model policies), summary.json, provenance.json. ``rl.resume=true`` continues from the newest checkpoint
-in ``output_dir`` and gives bitwise the same result on CPU as an uninterrupted run.
+The run directory is the training one, with the same guarantees (:mod:`codex_ml.runs`): config.yaml,
+overrides.json, metrics.jsonl (append-only, synced at each checkpoint, rewound to the checkpoint's step
+on resume), ``checkpoints/checkpoint-<step>/`` (agent state + loop position), ``final/``
+(``save_pretrained`` for model policies), summary.json, provenance.json. Checkpoints and final/ are
+written to a temporary sibling and renamed into place with ``manifest.json`` written last; leftovers of
+interrupted saves are removed at start; pruning deletes only checkpoints this process wrote (never
+another run's, nor those of an earlier attempt that this one resumes).
+``rl.resume=true`` continues from the newest checkpoint in ``output_dir`` (checked against its manifest)
+and gives bitwise the same result on CPU as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -17,21 +23,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
 import shutil
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codex_ml.artifacts.manifest import check_manifest
 from codex_ml.config.compose import Composed
-from codex_ml.errors import NonFiniteRewardError, RLConfigError
+from codex_ml.errors import NonFiniteLossError, NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
+from codex_ml.io import atomic_write_json
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Preflight, Session
+from codex_ml.runs.saves import atomic_directory, remove_partial_saves, write_manifest_last
 from codex_ml.utils.progress import progress
 
 CHECKPOINT_PREFIX = "checkpoint-"
@@ -127,23 +134,22 @@ def _checkpoints(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: int(p.name[len(CHECKPOINT_PREFIX) :]))
 
 
-def save_checkpoint(root: Path, step: int, agent: Any, state: dict[str, Any], keep: int) -> Path:
-    """Agent state plus the loop's position, written to a hidden folder then renamed into place."""
-    root.mkdir(parents=True, exist_ok=True)
+def save_checkpoint(
+    root: Path, step: int, agent: Any, state: dict[str, Any], keep: int, written: list[Path] | None = None
+) -> Path:
+    """Agent state plus the loop's position, complete or absent: written to a temporary sibling, manifest
+    last, then renamed into place. ``written``: the checkpoints this run wrote, oldest first; the new one is
+    appended and only those beyond the newest ``keep`` are deleted (never another run's)."""
     final = root / f"{CHECKPOINT_PREFIX}{step:08d}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
-    try:
+    with atomic_directory(final, finish=lambda tmp: write_manifest_last(tmp, final.name, "rl")) as tmp:
         (tmp / "agent").mkdir()
         agent.save(tmp / "agent")
-        (tmp / LOOP_STATE).write_text(json.dumps({**state, "step": step}, indent=2, sort_keys=True) + "\n")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for old in _checkpoints(root)[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+        atomic_write_json(tmp / LOOP_STATE, {**state, "step": step})
+    if written is not None:
+        written[:] = [p for p in written if p != final] + [final]
+        for old in written[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        del written[:-keep]
     return final
 
 
@@ -213,8 +219,11 @@ def _run(
     checkpoints = run.path / "checkpoints"
     config_hash = _config_hash(config)
     order, start, bad_run, resumed_from = PromptOrder(len(prompts), int(config.get("seed") or 0)), 0, 0, None
+    if run.writes:  # leftovers of this run directory's interrupted checkpoint saves (final/'s: RunDirectory)
+        remove_partial_saves(checkpoints)
     resume = _resume_from(settings, checkpoints)
     if resume is not None:
+        check_manifest(resume)
         state = json.loads((resume / LOOP_STATE).read_text())
         if state.get("config_hash") != config_hash:
             raise RLConfigError(
@@ -226,6 +235,13 @@ def _run(
         start, bad_run, resumed_from = int(state["step"]), int(state["bad_run"]), str(resume)
         _keep_metrics(run, start)
     saved, skipped, curve = [], 0, []
+    written: list[Path] = []  # the checkpoints this process wrote: the only ones pruning may delete
+
+    def checkpoint(step: int, bad: int) -> None:
+        run.flush()  # the metrics up to this step are on disk before the checkpoint that resumes after them
+        state = _loop_state(config_hash, order, bad)
+        saved.append(str(save_checkpoint(checkpoints, step, agent, state, settings.keep_checkpoints, written)))
+
     for step in progress(range(start, settings.steps), total=settings.steps - start, desc="rl", quiet=quiet):
         done = step + 1
         batch = [prompts[i] for i in order.take(settings.prompts_per_step)]
@@ -253,13 +269,7 @@ def _run(
             )
             run.log(record)
             if bad_run >= settings.max_bad_steps:
-                saved.append(
-                    str(
-                        save_checkpoint(
-                            checkpoints, done, agent, _loop_state(config_hash, order, 0), settings.keep_checkpoints
-                        )
-                    )
-                )
+                checkpoint(done, 0)
                 run.close()
                 raise NonFiniteRewardError(
                     f"{bad_run} steps in a row had a NaN or infinite reward (last at step {done}: {record['reason']}); "
@@ -269,6 +279,14 @@ def _run(
             continue
         bad_run = 0
         stats = check_update(agent, agent.update(scored.steps))
+        if not math.isfinite(stats["loss"]):
+            run.log({**record, "loss": stats["loss"]})
+            run.close()
+            raise NonFiniteLossError(
+                f"the loss became {stats['loss']} at step {done}; stopped without saving (the last checkpoint in "
+                f"{checkpoints} is the last good state). Lower rl_agent.learning_rate or check the reward scale, then "
+                f"continue with output_dir={run.path} rl.resume=true"
+            )
         updated = time.perf_counter()
         rewards = [s["reward"] for s in scored.steps]
         lengths = [len(s["completion_ids"]) for s in scored.steps]
@@ -295,20 +313,8 @@ def _run(
         run.log(record)
         curve.append(statistics.fmean(rewards))
         if settings.checkpoint_interval and done % settings.checkpoint_interval == 0 and done != settings.steps:
-            saved.append(
-                str(
-                    save_checkpoint(
-                        checkpoints, done, agent, _loop_state(config_hash, order, bad_run), settings.keep_checkpoints
-                    )
-                )
-            )
-    saved.append(
-        str(
-            save_checkpoint(
-                checkpoints, settings.steps, agent, _loop_state(config_hash, order, bad_run), settings.keep_checkpoints
-            )
-        )
-    )
+            checkpoint(done, bad_run)
+    checkpoint(settings.steps, bad_run)
     final = _save_final(agent, run.path / "final")
     run.close()
     summary = {
@@ -327,7 +333,7 @@ def _run(
         "first_reward_mean": curve[0] if curve else None,
         "last_reward_mean": curve[-1] if curve else None,
         "checkpoints": saved,
-        "final_policy": str(final) if final else None,
+        "final_policy": str(final),
         "time_taken_seconds": session.elapsed(),
     }
     run.write_json("summary.json", summary)
@@ -365,11 +371,12 @@ def _keep_metrics(run: Any, step: int) -> None:
     run.metrics.rewind(step, phase="rl")
 
 
-def _save_final(agent: Any, target: Path) -> Path | None:
-    """``save_pretrained`` for model policies (plain transformers loads it), else the agent's own ``save``."""
-    target.mkdir(parents=True, exist_ok=True)
-    if hasattr(agent, "save_pretrained"):
-        agent.save_pretrained(target)
-    else:
-        agent.save(target)
+def _save_final(agent: Any, target: Path) -> Path:
+    """``save_pretrained`` for model policies (plain transformers loads it), else the agent's own ``save``;
+    complete or absent: written beside ``target``, manifest last, then renamed into place."""
+    with atomic_directory(target, finish=lambda tmp: write_manifest_last(tmp, target.name, "rl")) as tmp:
+        if hasattr(agent, "save_pretrained"):
+            agent.save_pretrained(tmp)
+        else:
+            agent.save(tmp)
     return target

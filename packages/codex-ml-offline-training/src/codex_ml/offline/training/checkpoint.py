@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from codex_ml.artifacts.manifest import MANIFEST_NAME, build_manifest, check_manifest
+from codex_ml.artifacts.manifest import check_manifest
 from codex_ml.errors import MalformedArtifactError
-from codex_ml.io import atomic_write_json, strict_json_dumps
+from codex_ml.io import strict_json_dumps
+from codex_ml.runs import saves
 from codex_ml.runs.saves import atomic_directory
 from safetensors.torch import load_file, load_model, save_file, save_model
 
@@ -32,9 +33,8 @@ def checkpoint_dirs(root: Path) -> list[Path]:
 
 
 def write_manifest_last(directory: Path, name: str) -> None:
-    """The ``finish`` step of an atomic save: hash what was written and write ``manifest.json``."""
-    manifest = build_manifest(directory, name=name, source="training")
-    atomic_write_json(directory / MANIFEST_NAME, manifest.to_json())
+    """The ``finish`` step of an atomic save: ``manifest.json`` (source ``training``) written last."""
+    saves.write_manifest_last(directory, name, "training")
 
 
 def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: torch.optim.Optimizer,
