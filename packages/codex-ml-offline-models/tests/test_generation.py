@@ -57,3 +57,44 @@ def test_top_p_keeps_the_smallest_set_reaching_p():
     kept = torch.isfinite(filter_logits(logits, 0, 0.7))[0].tolist()
     assert kept == [True, True, False, False]
     assert torch.isfinite(filter_logits(logits, 2, 1.0))[0].tolist() == [True, True, False, False]
+
+
+def test_completions_keep_eos_and_carry_the_policy_logprobs(gpt2_dir):
+    """The RL path: each row cut after its own EOS (kept), the others go on; log-probabilities equal a full
+    forward's log_softmax(logits / temperature) whatever top_k/top_p filtered; left padding changes nothing."""
+    from codex_ml.offline.models.generation import generate
+
+    model = load_gpt2_model(gpt2_dir)
+    prompts = [model._start_ids() + model.tokenizer.encode(p) for p in PROMPTS]
+    greedy = generate(model.module, prompts, max_new_tokens=10, eos_token_id=None)
+    eos = greedy.token_ids[0][2]  # a token row 0 produces: it stops there
+    out = generate(model.module, prompts, max_new_tokens=10, eos_token_id=eos, pad_token_id=0, logprobs=True)
+    assert out.stopped[0]
+    for row, full, stopped in zip(out.token_ids, greedy.token_ids, out.stopped):
+        assert row == (full[: full.index(eos) + 1] if eos in full else full) and stopped == (eos in full)
+    assert [len(r) for r in out.logprobs] == [len(r) for r in out.token_ids]
+    sampled = generate(model.module, prompts, max_new_tokens=10, do_sample=True, temperature=0.7, top_k=20,
+                       top_p=0.9, eos_token_id=eos, generator=torch.Generator().manual_seed(1), logprobs=True)
+    for ids, row, logps in zip(prompts, sampled.token_ids, sampled.logprobs):
+        with torch.no_grad():
+            logits = model.module(input_ids=torch.tensor([ids + row])).logits[0, len(ids) - 1:-1].float()
+        expected = torch.log_softmax(logits / 0.7, dim=-1).gather(1, torch.tensor(row)[:, None])[:, 0]
+        assert logps == pytest.approx(expected.tolist(), abs=1e-4)
+
+
+def test_a_generator_replays_when_restored_and_leaves_the_global_stream_alone(gpt2_dir):
+    from codex_ml.offline.models.generation import generate
+
+    model = load_gpt2_model(gpt2_dir)
+    prompts = [model._start_ids() + model.tokenizer.encode(p) for p in PROMPTS]
+    generator = torch.Generator().manual_seed(4)
+    saved = generator.get_state()
+    before = torch.random.get_rng_state()
+    first = generate(model.module, prompts, max_new_tokens=8, do_sample=True, generator=generator)
+    second = generate(model.module, prompts, max_new_tokens=8, do_sample=True, generator=generator)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    generator.set_state(saved)
+    assert generate(model.module, prompts, max_new_tokens=8, do_sample=True, generator=generator) == first
+    assert first != second  # the generator advanced between calls
+    with pytest.raises(ValueError, match="seed or generator"):
+        generate(model.module, prompts, seed=1, generator=generator)

@@ -2,6 +2,8 @@
 recorded while sampling equal those the loss computes (so the ratio starts at 1 and masking is aligned)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from guards import require_torch
 
@@ -48,31 +50,31 @@ def test_sampled_logprobs_equal_the_loss_logprobs(policy_dir):
 
 
 class Scripted(torch.nn.Module):
-    """A fake causal LM: the next token is row + 1, then end-of-text (id 0) once the sequence reaches
-    ``stop_at[row]`` tokens; checks that the cache it returned comes back."""
+    """A fake causal LM without a cache: the next token repeats the sequence's first token, then end-of-text
+    (id 0) once the sequence holds ``stop_at[first token]`` tokens."""
 
     def __init__(self, stop_at):
         super().__init__()
         self.weight = torch.nn.Parameter(torch.zeros(1))
         self.stop_at = stop_at
 
-    def forward(self, input_ids=None, attention_mask=None, position_ids=None, cache=None, use_cache=True, logits_to_keep=0):
-        seen = 0 if cache is None else cache
-        total = seen + input_ids.shape[1]
-        logits = torch.full((input_ids.shape[0], 1, 8), -1e9)
-        for row in range(input_ids.shape[0]):
-            token = 0 if total - 1 >= self.stop_at[row] else row + 1
-            logits[row, 0, token] = 0.0
-        return {"logits": logits, "cache": total}
+    def forward(self, input_ids=None, use_cache=False, **_):
+        logits = torch.full((input_ids.shape[0], input_ids.shape[1], 8), -1e9)
+        for row, seq in enumerate(input_ids.tolist()):
+            logits[row, -1, 0 if len(seq) >= self.stop_at[seq[0]] else seq[0]] = 0.0
+        return SimpleNamespace(logits=logits)
 
 
-def test_sampling_stops_each_row_at_end_of_text():
-    from codex_ml.offline.rl.sampling import sample
+def test_generation_stops_each_row_at_end_of_text_and_keeps_it():
+    from codex_ml.offline.models.generation import generate
 
-    module = Scripted(stop_at=[2, 4, 99])
-    out = sample(module, [[5, 5], [5], [5, 5, 5]], max_new_tokens=5, eos_id=0, pad_id=0,
-                 generator=torch.Generator().manual_seed(0))
-    # left-padded to width 3: row 0 stops after 0 new tokens past position 2, row 1 after 2, row 2 never
-    assert out.completion_ids == [[0], [2, 2, 0], [3, 3, 3, 3, 3]]
+    module = Scripted(stop_at={1: 2, 2: 4, 3: 99})
+    out = generate(module, [[1, 1], [2], [3, 3, 3]], max_new_tokens=5, do_sample=True, eos_token_id=0,
+                   pad_token_id=0, generator=torch.Generator().manual_seed(0), logprobs=True)
+    assert out.token_ids == [[0], [2, 2, 2, 0], [3, 3, 3, 3, 3]]
     assert out.stopped == [True, True, False]
+    assert [len(row) for row in out.logprobs] == [1, 4, 5]
     assert all(lp == pytest.approx(0.0) for row in out.logprobs for lp in row)
+    ids, mask = out.padded(pad_token_id=7)
+    assert mask.tolist() == [[1, 0, 0, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 1]]
+    assert ids[0].tolist() == [0, 7, 7, 7, 7]

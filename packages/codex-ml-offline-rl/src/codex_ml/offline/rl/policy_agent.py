@@ -1,8 +1,9 @@
 """``offline:grpo`` and ``offline:rloo``: one agent, two baselines, for any causal LM the models
 distribution builds.
 
-Per step (see ``codex_ml.offline.rl.loop``): ``act_batch`` samples G completions per prompt with a KV
-cache; the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
+Per step (see ``codex_ml.offline.rl.loop``): ``act_batch`` samples G completions per prompt through the
+models distribution's generation (``codex_ml.offline.models.generation.generate``: transformers' ``generate``
+with its KV cache); the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
 leave-one-out for RLOO), computes the completion tokens' log-probabilities (prompt and padding masked)
 and minimises the clipped surrogate ``-min(r A, clip(r, 1-e, 1+e) A)`` plus, when ``kl_coef`` > 0,
 ``kl_coef`` times the k3 estimate of KL to the frozen starting policy ``exp(ref-logp) - (ref-logp) - 1``.
@@ -21,10 +22,10 @@ from typing import Any
 import torch
 from codex_ml.errors import AgentSettingsError
 from codex_ml.interfaces import RLAction, RLState, TrajectoryStep
+from codex_ml.offline.models.generation import generate
 from codex_ml.offline.rl import state_io
 from codex_ml.offline.rl.advantages import advantages, zero_spread_fraction
 from codex_ml.offline.rl.policy_settings import PolicySettings
-from codex_ml.offline.rl.sampling import sample
 from safetensors.torch import load_model, save_model
 
 STATE_FILE = "agent_state.json"
@@ -88,21 +89,25 @@ class PolicyGradientAgent:
         return self.act_batch([state])[0]
 
     def act_batch(self, states: Sequence[RLState]) -> list[RLAction]:
-        """One sampled completion per state, all states in one batch."""
+        """One sampled completion per state, all states in one batch, through the models distribution's
+        generation (KV cache); each completion keeps its end-of-text token and the log-probabilities the loss
+        recomputes (temperature-scaled, before top-p)."""
         s = self.settings
-        samples = sample(
+        samples = generate(
             self.module,
             [self.prompt_ids(state["prompt"]) for state in states],
             max_new_tokens=s.max_new_tokens,
-            eos_id=self.eos_id,
-            pad_id=self.pad_id,
-            generator=self.generator,
+            do_sample=True,
             temperature=s.temperature,
             top_p=s.top_p,
+            eos_token_id=self.eos_id,
+            pad_token_id=self.pad_id,
+            generator=self.generator,
+            logprobs=True,
         )
         return [
             RLAction(completion=self._decode(ids), completion_ids=ids, logprobs=logps)
-            for ids, logps in zip(samples.completion_ids, samples.logprobs)
+            for ids, logps in zip(samples.token_ids, samples.logprobs or [])
         ]
 
     def _decode(self, ids: Sequence[int]) -> str:
