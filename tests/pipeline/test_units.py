@@ -9,7 +9,6 @@ from codex_ml.config.arguments import Selection, split_arguments
 from codex_ml.config.compose import compose_config
 from codex_ml.errors import ConfigError, MalformedArtifactError
 from codex_ml.offline.data.evalset import read_evalset
-from codex_ml.plugins.registries import metrics
 from codex_ml.runs.directory import RunDirectory, default_run_path
 from codex_ml.runs.provenance import collect_seeds
 
@@ -72,22 +71,6 @@ def test_eval_set_format(tmp_path):
     path.write_text("\n")
     with pytest.raises(MalformedArtifactError, match="no samples"):
         read_evalset(path)
-
-
-def test_metrics():
-    accuracy = metrics.resolve_and_instantiate("offline:accuracy")
-    exact = metrics.resolve_and_instantiate("offline:exact-match")
-    weighted = metrics.resolve_and_instantiate("offline:weighted-accuracy")
-    predictions, targets = ["Tiny offline model.", "b", "c"], ["tiny offline model", "b", "x"]
-    assert accuracy.compute(predictions, targets) == pytest.approx(1 / 3)
-    assert exact.compute(predictions, targets) == pytest.approx(2 / 3)
-    assert exact.compute(["The answer!"], ["answer"]) == 1.0
-    assert accuracy.compute([], []) == exact.compute([], []) == 0.0
-    # weights by label: positive 1.5, negative 1.0
-    assert weighted.compute(["a", "b"], ["a", "c"], labels=["positive", "negative"]) == pytest.approx(1.5 / 2.5)
-    assert weighted.compute(["a", "x", "c"], ["a", "b", "c"]) == pytest.approx(2 / 3)  # unlabelled: by target
-    with pytest.raises(ValueError):
-        accuracy.compute(["a"], [])
 
 
 def test_seeds_are_found_anywhere():

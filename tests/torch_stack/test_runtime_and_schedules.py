@@ -152,7 +152,7 @@ def test_cli_refuses_bad_device_or_precision_in_one_line_and_writes_nothing(over
     import subprocess
     import sys
 
-    from pipeline.pipeline_helpers import cli_env
+    from pipeline_helpers import cli_env
 
     result = subprocess.run([sys.executable, "-m", "codex_ml.cli", "train", "model=offline/minilm", override,
                              f"output_dir={tmp_path / 'run'}"], cwd=tmp_path, env=cli_env(), capture_output=True,

@@ -2,7 +2,7 @@
 so this checks the pieces codex-ml uses and says how to reinstall when they are missing.
 
 Run ``python -m codex_ml.utils.torch_checks``: exit 0 with the version and location when torch is
-complete, else the problem, the reinstall hint and a non-zero exit. ``tests/guards.py`` uses the same
+complete, else the problem, the reinstall hint and a non-zero exit. ``tests/support/guards.py`` uses the same
 :func:`check_torch`, so the test suite and the diagnostic cannot disagree.
 """
 from __future__ import annotations

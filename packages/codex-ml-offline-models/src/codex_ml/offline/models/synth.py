@@ -47,9 +47,13 @@ def _train_bpe(texts: Sequence[str], vocab_size: int):
 
 
 def synth_gpt2(root: Path, *, texts: Sequence[str] | None = None, vocab_size: int = 4096, seed: int = 0,
-               **config: Any) -> Path:
+               model_vocab_size: int | None = None, **config: Any) -> Path:
     """Write ``artifacts/models/gpt2`` under ``root``: config, safetensors weights, byte-level BPE tokenizer
-    (``tokenizer.json`` plus ``vocab.json``/``merges.txt``)."""
+    (``tokenizer.json`` plus ``vocab.json``/``merges.txt``).
+
+    ``vocab_size`` caps the BPE training; local text may yield fewer tokens. ``model_vocab_size`` gives the
+    model's embedding and LM head more rows than the tokenizer has (GPT-2 small's 50257, so a benchmark
+    pays for the real head); the extra rows are never produced by the tokenizer, as with padded vocabularies."""
     transformers = import_transformers()
     import torch
 
@@ -60,7 +64,9 @@ def synth_gpt2(root: Path, *, texts: Sequence[str] | None = None, vocab_size: in
                                                      eos_token=GPT2_EOS, unk_token=GPT2_EOS,
                                                      model_max_length=config.get("n_positions", GPT2_DEFAULTS["n_positions"]))
     eos = tokenizer.convert_tokens_to_ids(GPT2_EOS)
-    cfg = transformers.GPT2Config(vocab_size=len(tokenizer), bos_token_id=eos, eos_token_id=eos,
+    if model_vocab_size is not None and model_vocab_size < len(tokenizer):
+        raise ValueError(f"model_vocab_size={model_vocab_size} is below the tokenizer's {len(tokenizer)} tokens")
+    cfg = transformers.GPT2Config(vocab_size=model_vocab_size or len(tokenizer), bos_token_id=eos, eos_token_id=eos,
                                   **{**GPT2_DEFAULTS, **config})
     torch.manual_seed(seed)
     transformers.GPT2LMHeadModel(cfg).save_pretrained(target)

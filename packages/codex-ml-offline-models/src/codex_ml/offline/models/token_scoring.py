@@ -207,12 +207,30 @@ def _sum_by_request(states: torch.Tensor, head: Any, continuations: Sequence[Seq
     for start in range(0, len(targets), HEAD_CHUNK):
         end = start + HEAD_CHUNK
         logits = (head(states[start:end]) if head is not None else states[start:end]).float()
+        target = targets[start:end]
+        chosen = logits.gather(1, target[:, None])[:, 0]
+        # one pass for the row maxima serves both the logsumexp and the greedy check (argmax is a second,
+        # slower pass over the whole vocabulary); the logsumexp is torch.logsumexp's own recipe
+        top = logits.amax(dim=-1)
+        shift = top.masked_fill(top.abs() == float("inf"), 0.0)
+        lse = (logits - shift[:, None]).exp_().sum(dim=-1).log_().add_(shift)
         # log p(target) = logit - logsumexp(logits): the log-softmax, without writing it out for the whole vocabulary
-        picked[start:end] = logits.gather(1, targets[start:end, None])[:, 0] - torch.logsumexp(logits, dim=-1)
-        greedy[start:end] = logits.argmax(dim=-1) == targets[start:end]
+        picked[start:end] = chosen - lse
+        greedy[start:end] = _is_argmax(logits, target, chosen, top)
     results, start = [], 0
     for cont in continuations:
         end = start + len(cont)
         results.append((float(picked[start:end].sum()), bool(greedy[start:end].all())))
         start = end
     return results
+
+
+def _is_argmax(logits: torch.Tensor, target: torch.Tensor, chosen: torch.Tensor, top: torch.Tensor) -> torch.Tensor:
+    """``logits.argmax(-1) == target`` from the row maxima: the target holds the maximum and no earlier
+    token ties with it (argmax returns the first). Only rows that reach the maximum are checked for ties."""
+    hit = chosen == top
+    rows = hit.nonzero()[:, 0]
+    if len(rows):
+        earlier = torch.arange(logits.shape[1], device=logits.device)[None, :] < target[rows, None]
+        hit[rows] = ~((logits[rows] == top[rows, None]) & earlier).any(dim=-1)
+    return hit

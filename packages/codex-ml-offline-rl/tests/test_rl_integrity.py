@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
 from guards import require_torch
-from rl_helpers import compose_rl
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "pipeline"))  # pipeline_helpers.py: the CLI in a subprocess
 from pipeline_helpers import cli_env, run_cli
+from rl_helpers import compose_rl
 
 torch = require_torch()
 

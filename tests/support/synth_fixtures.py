@@ -1,4 +1,5 @@
-"""Small synthesised GPT-2 and TinyLlama checkpoints, made once per session from local text."""
+"""Small synthesised GPT-2 and TinyLlama checkpoints, made once per session from local text (a pytest plugin
+loaded by the root conftest.py, so every tests folder can ask for them)."""
 from __future__ import annotations
 
 from pathlib import Path

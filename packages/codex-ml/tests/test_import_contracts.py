@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import configparser
 import re
-from pathlib import Path
 
 import tomllib
+from repo_paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 
 
 def _contract(name: str) -> configparser.SectionProxy:

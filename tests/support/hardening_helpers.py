@@ -8,8 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-STUB_TORCH = Path(__file__).resolve().parents[2] / "fixtures" / "stub-torch"
-TESTS_DIR = Path(__file__).resolve().parents[1]
+from repo_paths import FIXTURES
+
+STUB_TORCH = FIXTURES / "stub-torch"
 
 #: Python source run first in guarded subprocesses: if a non-loopback connect or lookup ever reached the
 #: real socket functions, the process ends at once (exit 3) before any packet or DNS query leaves.

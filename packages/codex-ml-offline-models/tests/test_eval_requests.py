@@ -163,3 +163,19 @@ class TestGPT2ScoringContract(ScoringModelConformance):
 
     def build(self, **overrides):
         return super().build(path=self.path, batch_size=3, **overrides)
+
+
+def test_greedy_check_matches_argmax_including_ties():
+    """The greedy flag comes from the row maxima, not argmax: it must still pick the first of tied maxima."""
+    import torch
+    from codex_ml.offline.models.token_scoring import _is_argmax
+
+    logits = torch.tensor([[1.0, 3.0, 3.0, 0.0], [1.0, 3.0, 3.0, 0.0], [5.0, 1.0, 2.0, 0.0], [0.0, 0.0, 0.0, 9.0]])
+    target = torch.tensor([1, 2, 2, 3])
+    chosen = logits.gather(1, target[:, None])[:, 0]
+    flags = _is_argmax(logits, target, chosen, logits.amax(dim=-1))
+    assert flags.tolist() == (logits.argmax(dim=-1) == target).tolist() == [True, False, False, True]
+    random = torch.randn(64, 50).round()  # rounding makes ties common
+    target = torch.randint(0, 50, (64,))
+    chosen = random.gather(1, target[:, None])[:, 0]
+    assert torch.equal(_is_argmax(random, target, chosen, random.amax(dim=-1)), random.argmax(dim=-1) == target)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from codex_ml.utils import torch_checks
-from hardening_helpers import TESTS_DIR, fake_torch_site, run_python
+from hardening_helpers import fake_torch_site, run_python
+from repo_paths import SUPPORT_DIR
 
 
 def test_missing_torch_is_reported_with_the_install_hint(monkeypatch, capsys):
@@ -67,7 +68,7 @@ def test_test_guard_skips_with_the_same_reason(tmp_path):
         "from codex_ml.utils.torch_checks import check_torch; "
         "print(guards._torch_problem() == check_torch().problem, guards._torch_problem())"
     )
-    result = run_python(["-c", code, str(TESTS_DIR)], site=fake_torch_site(tmp_path))
+    result = run_python(["-c", code, str(SUPPORT_DIR)], site=fake_torch_site(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("True torch at ")
     assert "stub" in result.stdout

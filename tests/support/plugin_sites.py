@@ -10,7 +10,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-FIXTURE_PLUGINS = Path(__file__).resolve().parents[1] / "fixtures" / "plugins"
+from repo_paths import FIXTURES
+
+FIXTURE_PLUGINS = FIXTURES / "plugins"
 
 
 def install(target: Path, *names: str) -> Path:

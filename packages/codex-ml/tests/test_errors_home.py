@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
 from codex_ml import errors
+from repo_paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 HOME = ROOT / "packages" / "codex-ml" / "src" / "codex_ml" / "errors.py"
 
 

@@ -8,8 +8,9 @@ import pytest
 from codex_ml.plugins import hookimpl, hookspec, hookspecs
 from codex_ml.plugins.manager import PluginHost
 from codex_ml.testing import register_plugin
+from repo_paths import REPO_ROOT, all_tests_folders
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 HOOKS = hookspecs.all_hook_names()
 
 
@@ -30,7 +31,7 @@ def implementers(hook: str, files: list[Path]) -> list[Path]:
 
 def _test_files() -> list[Path]:
     this = Path(__file__).resolve()
-    return [p for p in (ROOT / "tests").rglob("test_*.py") if p.resolve() != this] + list((ROOT / "fixtures").rglob("*.py"))
+    return [p for folder in all_tests_folders() for p in folder.rglob("test_*.py") if p.resolve() != this] + list((ROOT / "fixtures").rglob("*.py"))
 
 
 def test_every_declared_kind_has_a_hookspec():

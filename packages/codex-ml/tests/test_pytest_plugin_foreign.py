@@ -15,8 +15,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from repo_paths import PACKAGES
 
-CORE = Path(__file__).resolve().parents[2] / "packages" / "codex-ml"
+CORE = PACKAGES / "codex-ml"
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,22 @@ from codex_ml.artifacts.resolver import inspect_locations, project_root, resolve
 from codex_ml.artifacts.spec import ArtifactSpec
 from codex_ml.errors import ArtifactNotFoundError, MalformedArtifactError
 
+# The packaged copy comes from a throw-away package (see packaged_probe), so the core's tests need no
+# component distribution installed.
 SPEC = ArtifactSpec("CODEX_ML_TINY_TOKENIZER_PATH", "CODEX_ML_OFFLINE_MODELS_DIR", "tiny_tokenizer/vocab.json",
-                    package="codex_ml.offline.models")
+                    package="codex_ml_resolver_probe")
 DIR_SPEC = ArtifactSpec("CODEX_ML_GPT2_PATH", "CODEX_ML_OFFLINE_MODELS_DIR", "gpt2", is_dir=True, required=("config.json",))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def packaged_probe(tmp_path_factory):
+    """An importable package shipping ``fixtures/tiny_tokenizer/vocab.json``, like a component distribution."""
+    site = tmp_path_factory.mktemp("probe-site")
+    write(site / "codex_ml_resolver_probe" / "__init__.py", "")
+    write(site / "codex_ml_resolver_probe" / "fixtures" / "tiny_tokenizer" / "vocab.json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(site))
+        yield
 
 
 def write(path, text="{}"):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-CORE = Path(__file__).resolve().parents[2] / "packages" / "codex-ml" / "src" / "codex_ml"
+from repo_paths import REPO_ROOT
+
+CORE = REPO_ROOT / "packages" / "codex-ml" / "src" / "codex_ml"
 #: A component distribution's name, or an import of one of their modules.
 FORBIDDEN = re.compile(r"codex-ml-offline-|codex_ml\.offline\b")
 
