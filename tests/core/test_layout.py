@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-import tomllib
+import pytest
 from repo_paths import REPO_ROOT, all_tests_folders
+
+tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11's tomllib")
 
 
 def duplicate_basenames(folders: list[Path]) -> dict[str, list[str]]:

@@ -124,9 +124,12 @@ def test_a_symlink_inside_the_folder_is_fine(tmp_path: Path):
 
 
 def test_packaged_fixtures_without_manifests_do_not_fail_verify():
-    result = verify()  # an empty project root: every entry resolves to its distribution's packaged fixture
+    # An empty project root: the entry resolves to its distribution's packaged fixture, which has no manifest.
+    result = verify("offline:tiny-corpus")
     assert result.exit_code == 0, result.output
     assert "offline:tiny-corpus (dataset): packaged fixture of codex-ml-offline-data" in result.output
+    everything = verify()  # GPT-2 and TinyLlama are not in the empty root: missing entries fail verify
+    assert everything.exit_code == 1 and "offline:gpt2 (model): missing" in everything.output
 
 
 def test_a_missing_manifest_fails_verify(corpus_root: Path):

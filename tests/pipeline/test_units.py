@@ -33,14 +33,15 @@ def test_selection_adds_or_replaces():
 @pytest.mark.parametrize("name, model", [("config", "offline:tiny-sequence"), ("offline/tiny_fixtures", "offline:tiny-sequence"),
                                          ("offline/catalogue", "offline:gpt2")])
 def test_every_primary_composes(name, model):
-    composed = compose_config(name, [])
+    composed = compose_config(name, [], check_requirements=False)  # composition only: requires is tested apart
     assert composed.config["model"]["plugin"] == model
     assert composed.config["evaluation"]["dataset"]["plugin"] == "offline:tiny-eval"
     assert {"model", "tokenizer", "dataset_loader", "training", "reward_model", "rl_agent", "metrics"} <= set(composed.config)
 
 
 def test_bare_selection_replaces_a_chosen_group():
-    composed = compose_config("offline/catalogue", ["model/offline/tiny_sequence", "metrics/offline/weighted_accuracy"])
+    composed = compose_config("offline/catalogue", ["model/offline/tiny_sequence", "metrics/offline/weighted_accuracy"],
+                              check_requirements=False)
     assert composed.config["model"]["plugin"] == "offline:tiny-sequence"
     assert set(composed.config["metrics"]) == {"weighted_accuracy", "accuracy", "exact_match"}
 

@@ -13,14 +13,15 @@ import pytest
 from codex_ml.utils.torch_checks import check_torch
 
 
-def _torch_problem() -> str | None:
+def torch_problem() -> str | None:
+    """Why torch cannot be used here (None when it can)."""
     status = check_torch()
     return None if status.ok else status.problem
 
 
 def require_torch() -> ModuleType:
     """Return torch, or skip the calling test/module when torch is missing or incomplete."""
-    problem = _torch_problem()
+    problem = torch_problem()
     if problem:
         pytest.skip(problem, allow_module_level=True)
     return importlib.import_module("torch")

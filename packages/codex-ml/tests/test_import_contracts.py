@@ -4,8 +4,10 @@ from __future__ import annotations
 import configparser
 import re
 
-import tomllib
+import pytest
 from repo_paths import REPO_ROOT
+
+tomllib = pytest.importorskip("tomllib", reason="reads pyproject.toml with Python 3.11's tomllib")
 
 ROOT = REPO_ROOT
 

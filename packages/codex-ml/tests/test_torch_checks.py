@@ -66,7 +66,7 @@ def test_test_guard_skips_with_the_same_reason(tmp_path):
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import guards; "
         "from codex_ml.utils.torch_checks import check_torch; "
-        "print(guards._torch_problem() == check_torch().problem, guards._torch_problem())"
+        "print(guards.torch_problem() == check_torch().problem, guards.torch_problem())"
     )
     result = run_python(["-c", code, str(SUPPORT_DIR)], site=fake_torch_site(tmp_path))
     assert result.returncode == 0, result.stderr

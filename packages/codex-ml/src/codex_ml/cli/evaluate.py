@@ -16,7 +16,8 @@ from codex_ml.cli.run_options import (
 def evaluate(config_name: str, config_dir: str | None, print_config: bool, quiet: bool, as_json: bool,
              traceback: bool, skip_doctor: bool, overrides: tuple[str, ...]) -> None:
     """Evaluate the configured model on evaluation.dataset with every configured metric."""
-    composed = compose_from_cli(config_name, config_dir, overrides, command="evaluate")
+    composed = compose_from_cli(config_name, config_dir, overrides, command="evaluate",
+                                check_requirements=not print_config)
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return

@@ -52,7 +52,8 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, sort_keys=True, default=str))
 
 
-def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None):
+def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[str, ...], command: str | None = None,
+                     *, check_requirements: bool = True):
     """Turn on the network guard, then compose, importing hydra only now."""
     from codex_ml.config.compose import compose_config
     from codex_ml.utils.netguard import install_network_guard
@@ -60,7 +61,8 @@ def compose_from_cli(config_name: str, config_dir: str | None, overrides: tuple[
     install_network_guard()  # runs are offline: any connection attempt fails at once, naming its destination
 
     try:
-        return compose_config(config_name, list(overrides), user_dir=config_dir, command=command)
+        return compose_config(config_name, list(overrides), user_dir=config_dir, command=command,
+                              check_requirements=check_requirements)
     except ModuleNotFoundError as exc:
         if exc.name not in ("hydra", "omegaconf", "antlr4"):
             raise

@@ -19,7 +19,8 @@ def train(config_name: str, config_dir: str | None, print_config: bool, quiet: b
           skip_doctor: bool,
           overrides: tuple[str, ...]) -> None:
     """Train with a composed config and write runs/<timestamp>-<config>/ (or output_dir=DIR)."""
-    composed = compose_from_cli(config_name, config_dir, overrides, command="train")
+    composed = compose_from_cli(config_name, config_dir, overrides, command="train",
+                                check_requirements=not print_config)
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
         return

@@ -70,10 +70,11 @@ def _compose_checked(config_name: str, overrides: list[str], sources: list[Confi
 
 
 def compose_config(config_name: str | None, words: list[str], *, user_dir: str | None = None,
-                   command: str | None = None) -> Composed:
+                   command: str | None = None, check_requirements: bool = True) -> Composed:
     """Compose ``config_name`` with ``words`` (overrides and bare ``GROUP/OPTION`` selections).
 
-    What the preset ``requires`` for ``command`` (every command's when None) is checked first.
+    What the preset ``requires`` for ``command`` (every command's when None) is checked first, unless
+    ``check_requirements`` is false (``--cfg`` shows a preset's config on hosts that cannot run it).
     """
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
@@ -82,7 +83,8 @@ def compose_config(config_name: str | None, words: list[str], *, user_dir: str |
     overrides, selections = split_arguments(list(words))
     sources = all_sources(user_dir)
     main_dir = main_source(config_name, sources).directory
-    requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
+    if check_requirements:
+        requirements.check(config_name, main_dir / f"{config_name}.yaml" if main_dir else None, command)
     check_primary_package(config_name, sources)
     if selections:
         from codex_ml.config.suggest import check_selections
