@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,22 @@ def read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedArtifactError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+
+
+def read_jsonl_objects(path: Path, expected: str = "a JSON object") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each non-blank line of a JSONL file as ``(where, object)``, ``where`` being ``path:line`` for messages;
+    a line that is not valid JSON or not an object is a :class:`MalformedArtifactError` naming the line."""
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise MalformedArtifactError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from exc
+        if not isinstance(data, dict):
+            raise MalformedArtifactError(f"{where}: expected {expected}, found {_type_name(type(data))}")
+        yield where, data
 
 
 def read_json_object(

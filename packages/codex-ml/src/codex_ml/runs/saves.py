@@ -119,4 +119,13 @@ def remove_partial_saves(directory: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-__all__ = ["atomic_directory", "fault_point", "remove_partial_saves", "write_manifest_last"]
+def prune_own_checkpoints(written: list[Path], newest: Path, keep: int) -> None:
+    """Record ``newest`` in ``written`` (the checkpoints this run wrote, oldest first) and delete the ones
+    beyond the newest ``keep``: a run only ever deletes what it wrote itself, never another run's."""
+    written[:] = [p for p in written if p != newest] + [newest]
+    for old in written[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    del written[:-keep]
+
+
+__all__ = ["atomic_directory", "fault_point", "prune_own_checkpoints", "remove_partial_saves", "write_manifest_last"]

@@ -12,30 +12,18 @@ negative 1.0).
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from codex_ml.artifacts.files import read_text
-from codex_ml.errors import MalformedArtifactError
+from codex_ml.artifacts.files import read_jsonl_objects
 from codex_ml.formats.evalset import EvalSample, EvalSet, check_set
 
 
 def read_evalset(path: str | os.PathLike[str]) -> EvalSet:
     """Parse and check a JSONL evaluation set."""
     path = Path(path)
-    samples = []
-    for number, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MalformedArtifactError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from exc
-        if not isinstance(data, dict):
-            raise MalformedArtifactError(f"{where}: expected a JSON object (prompt/target, prompt/choices/gold or text)")
-        samples.append(EvalSample.from_mapping(data, where))
+    expected = "a JSON object (prompt/target, prompt/choices/gold or text)"
+    samples = [EvalSample.from_mapping(data, where) for where, data in read_jsonl_objects(path, expected)]
     check_set(samples, str(path))
     return EvalSet(samples, source=path)
 

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codex_ml.artifacts.files import read_text
-from codex_ml.errors import MalformedArtifactError
+from codex_ml.artifacts.files import read_jsonl_objects
 
 
 class JsonlRecords:
@@ -19,18 +17,7 @@ class JsonlRecords:
 
     @classmethod
     def from_file(cls, path: Path) -> JsonlRecords:
-        records = []
-        for number, line in enumerate(read_text(path).splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise MalformedArtifactError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise MalformedArtifactError(f"{path}:{number}: expected a JSON object, found {type(record).__name__}")
-            records.append(record)
-        return cls(records, source=Path(path))
+        return cls([record for _, record in read_jsonl_objects(path)], source=Path(path))
 
     def __len__(self) -> int:
         return len(self.records)

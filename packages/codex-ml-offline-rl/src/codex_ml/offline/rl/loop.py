@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import random
-import shutil
 import statistics
 import time
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from codex_ml.formats.records import prompt_of
 from codex_ml.io import atomic_write_json
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Preflight, Session
-from codex_ml.runs.saves import atomic_directory, remove_partial_saves, write_manifest_last
+from codex_ml.runs.saves import atomic_directory, prune_own_checkpoints, remove_partial_saves, write_manifest_last
 from codex_ml.utils.progress import progress
 
 CHECKPOINT_PREFIX = "checkpoint-"
@@ -146,10 +145,7 @@ def save_checkpoint(
         agent.save(tmp / "agent")
         atomic_write_json(tmp / LOOP_STATE, {**state, "step": step})
     if written is not None:
-        written[:] = [p for p in written if p != final] + [final]
-        for old in written[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
-        del written[:-keep]
+        prune_own_checkpoints(written, final, keep)
     return final
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from codex_ml.artifacts.manifest import check_manifest
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.io import strict_json_dumps
 from codex_ml.runs import saves
-from codex_ml.runs.saves import atomic_directory
+from codex_ml.runs.saves import atomic_directory, prune_own_checkpoints
 from safetensors.torch import load_file, load_model, save_file, save_model
 
 PATTERN = re.compile(r"^checkpoint-(\d+)$")
@@ -53,10 +52,7 @@ def save_checkpoint(root: Path, step: int, module: torch.nn.Module, optimizer: t
         (tmp / STATE).write_text(strict_json_dumps({**state, "step": step, "optimizer": {
             "param_groups": opt["param_groups"], "scalars": scalars}}, indent=2) + "\n")
     if written is not None:
-        written[:] = [p for p in written if p != final] + [final]
-        for old in written[:-keep]:
-            shutil.rmtree(old, ignore_errors=True)
-        del written[:-keep]
+        prune_own_checkpoints(written, final, keep)
     return final
 
 
