@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from guards import require_torch
-from pipeline_helpers import cli_env, run_cli
+from pipeline_helpers import cli_env, metrics_without, run_cli, save_leftovers
 
 require_torch()
 from codex_ml.artifacts.manifest import verify
@@ -24,13 +24,7 @@ TIMING = {"tokens_per_second"}
 
 
 def metrics(run: Path) -> list[dict]:
-    return [{k: v for k, v in json.loads(line).items() if k not in TIMING}
-            for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
-def leftovers(run: Path) -> list[str]:
-    return sorted(p.name for folder in (run, run / "checkpoints") if folder.is_dir()
-                  for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name)
+    return metrics_without(run, TIMING)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +49,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path: Path, uninterr
             assert verify(folder).ok, folder
     resumed = run_cli([*ARGS, f"output_dir={run}", "training.resume=true"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert leftovers(run) == []  # the interrupted save's temporary folder was removed at start
+    assert save_leftovers(run) == []  # the interrupted save's temporary folder was removed at start
     assert metrics(run) == metrics(uninterrupted)
     assert (run / "final" / "model.safetensors").read_bytes() == (uninterrupted / "final" / "model.safetensors").read_bytes()
     assert json.loads((run / "final" / "manifest.json").read_text())["files"].keys() >= {"model.safetensors"}

@@ -40,3 +40,16 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+def metrics_without(run: Path, timing: set[str]) -> list[dict]:
+    """``run``'s metrics.jsonl records without the wall-clock fields, which differ between any two runs."""
+    return [{k: v for k, v in json.loads(line).items() if k not in timing}
+            for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def save_leftovers(run: Path) -> list[str]:
+    """Temporary folders of interrupted saves left in ``run`` or its checkpoints/ folder."""
+    return sorted(p.name for folder in (run, run / "checkpoints") if folder.is_dir()
+                  for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name)
+

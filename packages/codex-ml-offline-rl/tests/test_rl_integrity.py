@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from guards import require_torch
-from pipeline_helpers import cli_env, run_cli
+from pipeline_helpers import cli_env, metrics_without, run_cli, save_leftovers
 from rl_helpers import compose_rl
 
 torch = require_torch()
@@ -31,13 +31,7 @@ TIMING = {"act_seconds", "update_seconds", "completion_tokens_per_second"}
 
 
 def metrics(run: Path) -> list[dict]:
-    return [{k: v for k, v in json.loads(line).items() if k not in TIMING}
-            for line in (run / "metrics.jsonl").read_text().splitlines()]
-
-
-def leftovers(run: Path) -> list[str]:
-    return sorted(p.name for folder in (run, run / "checkpoints") if folder.is_dir()
-                  for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name)
+    return metrics_without(run, TIMING)
 
 
 def checkpoint_names(run: Path) -> list[str]:
@@ -73,7 +67,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(policy_dir: Path, uninte
         assert verify(folder).ok, folder
     summary = run_rl(compose_rl(policy_dir, run, *COMMON, "rl.resume=true"), quiet=True)
     assert summary["resumed_from"] is not None
-    assert leftovers(run) == []  # the interrupted save's temporary folder was removed at start
+    assert save_leftovers(run) == []  # the interrupted save's temporary folder was removed at start
     assert metrics(run) == metrics(uninterrupted)
     a, b = final_weights(run), final_weights(uninterrupted)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
