@@ -5,11 +5,11 @@
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
+from _generated_docs import render_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "catalogue" / "offline.yaml"
@@ -42,18 +42,7 @@ def rendered_doc(current: str, entries: list[dict]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if docs/catalogue.md is out of date")
-    args = parser.parse_args()
-    current = DOC.read_text(encoding="utf-8")
-    wanted = rendered_doc(current, load_entries())
-    if args.check:
-        if wanted != current:
-            print(f"{DOC} is out of date; run python scripts/render_catalogue.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(wanted, encoding="utf-8")
-    return 0
+    return render_or_check(__doc__.splitlines()[0], DOC, lambda current: rendered_doc(current, load_entries()), "render_catalogue.py")
 
 
 if __name__ == "__main__":

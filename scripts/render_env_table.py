@@ -6,10 +6,10 @@ plugins' artefact declarations (run it with every offline distribution installed
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from _generated_docs import render_or_check
 from codex_ml import settings
 from codex_ml.artifacts.spec import KIND_DIRECTORIES
 from codex_ml.plugins.registries import REGISTRIES
@@ -66,18 +66,7 @@ def rendered_doc(current: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if docs/offline.md is out of date")
-    args = parser.parse_args()
-    current = DOC.read_text(encoding="utf-8")
-    wanted = rendered_doc(current)
-    if args.check:
-        if wanted != current:
-            print(f"{DOC} is out of date; run python scripts/render_env_table.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(wanted, encoding="utf-8")
-    return 0
+    return render_or_check(__doc__.splitlines()[0], DOC, rendered_doc, "render_env_table.py")
 
 
 if __name__ == "__main__":
