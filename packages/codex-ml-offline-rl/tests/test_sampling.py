@@ -42,7 +42,7 @@ def test_sampled_logprobs_equal_the_loss_logprobs(policy_dir):
     steps = [{**s, **a, "reward": 0.0} for s, a in zip(states(PROMPTS), actions)]
     ids, attention, mask = sampler._batch(steps)
     with torch.no_grad():
-        logp = sampler._logprobs(sampler.module, ids, attention)
+        logp = sampler._logprobs(sampler.module, ids, attention, mask.shape[1])
     for row, action in enumerate(actions):
         recomputed = logp[row][mask[row].bool()].tolist()
         assert recomputed == pytest.approx(action["logprobs"], abs=1e-4)
