@@ -13,6 +13,7 @@ restores it samples the same tokens again) seeds a forked RNG; the caller's glob
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -133,15 +134,26 @@ def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: i
         raise ValueError("every prompt needs at least one token (prepend a BOS/EOS id to an empty prompt)")
     if generator is not None:  # one draw per call: a saved and restored generator replays the same samples
         seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    with _eval_mode(module), _seeded(_device_of(module), seed):
+        decode = _hf_generate if is_transformers_model(module) else _plain_generate
+        tokens, token_logprobs = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
+    return _completions(tokens, token_logprobs, eos_token_id)
+
+
+@contextlib.contextmanager
+def _eval_mode(module: Any) -> Iterator[None]:
+    """Dropout off while decoding, the module's mode put back after. A module already wholly in eval mode (the RL
+    policy, evaluation) is left alone: switching a model's modes both ways costs more than a decode step."""
+    modules = getattr(module, "modules", None)
+    if callable(modules) and not any(m.training for m in modules()):
+        yield
+        return
     was_training = getattr(module, "training", False)
     module.eval()
     try:
-        with _seeded(_device_of(module), seed):
-            decode = _hf_generate if is_transformers_model(module) else _plain_generate
-            tokens, token_logprobs = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
+        yield
     finally:
         module.train(was_training)
-    return _completions(tokens, token_logprobs, eos_token_id)
 
 
 def _completions(tokens: torch.Tensor, token_logprobs: torch.Tensor | None, eos: int | None) -> Completions:
@@ -200,44 +212,52 @@ def _next_token(logits: torch.Tensor, s: SamplingConfig, keep_logprobs: bool) ->
     return token, log_probs.gather(-1, token[:, None])[:, 0]
 
 
-def _forward_keywords(module: Any) -> tuple[str, dict[str, int]]:
+@functools.lru_cache(maxsize=64)
+def _forward_keywords(model_class: type) -> tuple[str, dict[str, int]]:
     """The KV-cache keyword of this transformers version (``cache`` in 5.x, ``past_key_values`` before), and
     ``logits_to_keep=1`` where supported so the prefill projects only the last position onto the vocabulary."""
-    parameters = inspect.signature(module.forward).parameters
+    parameters = inspect.signature(model_class.forward).parameters
     key = "cache" if "cache" in parameters else "past_key_values"
     return key, ({"logits_to_keep": 1} if "logits_to_keep" in parameters else {})
 
 
+def _full_attention_only(config: Any) -> bool:
+    """Every layer attends to every earlier token (no sliding-window, chunked or other layer kinds)."""
+    layer_types = set(getattr(config, "layer_types", None) or ["full_attention"])
+    return (layer_types == {"full_attention"} and getattr(config, "sliding_window", None) is None
+            and getattr(config, "attention_chunk_size", None) is None)
+
+
 def _new_cache(module: Any) -> Any:
-    """An empty ``DynamicCache`` for the model, or None on transformers versions where the model makes its own."""
+    """An empty ``DynamicCache``, or None on transformers versions where the model makes its own. Only models
+    with other than full-attention layers need it built from their config (which costs more than a decode step)."""
     try:
         from transformers import DynamicCache
-
+    except ImportError:
+        return None
+    if _full_attention_only(module.config):
+        return DynamicCache()
+    try:
         return DynamicCache(config=module.config)
-    except (ImportError, TypeError):
+    except TypeError:  # older transformers: the model creates its own cache
         return None
 
 
-def _decode_mask(module: Any, mask: torch.Tensor) -> torch.Tensor:
+def _decode_mask(module: Any, mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """The attention mask of every decode step at once, to be cut to ``[..., :kv_length]`` per step.
 
     ``mask`` (batch, prompt width + new tokens) is 1 on real tokens. Where transformers takes a ready 4D mask as
-    is (its ``masking_utils``; SDPA or eager attention; no sliding-window or chunked layers), it is given as the
-    additive mask of one query token -- ``-inf`` on padding for SDPA (what SDPA turns transformers' boolean mask
-    into, bit for bit), dtype-min for eager (as ``masking_utils`` builds it) -- so the model neither rebuilds it
-    every token nor converts it in every layer; otherwise the 2D mask."""
-    config = getattr(module, "config", None)
-    kernel = getattr(config, "_attn_implementation", None)
-    layer_types = set(getattr(config, "layer_types", None) or ["full_attention"])
-    local = (getattr(config, "sliding_window", None) is not None or layer_types != {"full_attention"}
-             or getattr(config, "attention_chunk_size", None) is not None)
-    if kernel not in ("sdpa", "eager") or local:
+    is (its ``masking_utils``; SDPA or eager attention; full-attention layers only), it is given as the additive
+    mask of one query token in the model's ``dtype`` -- ``-inf`` on padding for SDPA (what SDPA turns
+    transformers' boolean mask into, bit for bit), dtype-min for eager (as ``masking_utils`` builds it) -- so the
+    model neither rebuilds it every token nor converts it in every layer; otherwise the 2D mask."""
+    kernel = getattr(module.config, "_attn_implementation", None)
+    if kernel not in ("sdpa", "eager") or not _full_attention_only(module.config):
         return mask
     try:
         import transformers.masking_utils  # noqa: F401  (4D masks pass through create_causal_mask unchanged)
     except ImportError:
         return mask
-    dtype = getattr(module, "dtype", torch.float32)
     blocked = float("-inf") if kernel == "sdpa" else torch.finfo(dtype).min
     return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask == 0, blocked)[:, None, None, :]
 
@@ -252,7 +272,8 @@ def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: 
     temperature -> top-k -> top-p) without its per-step bookkeeping: positions, masks and output buffers are
     built once for all steps and each step only slices them; the greedy tests check it token for token
     against ``generate``. Sampling draws through :func:`sample_from`."""
-    device = _device_of(module)
+    first = next(module.parameters())
+    device, dtype = first.device, first.dtype if first.is_floating_point() else torch.float32
     pad = pad if pad is not None else (eos if eos is not None else 0)
     context = _context_length(module)
     if context:  # the prompt's tail and the new tokens must fit the model's positions
@@ -268,32 +289,31 @@ def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: 
     prompt_mask = mask[:, :width]
     positions = (prompt_mask.cumsum(-1) - 1).masked_fill(prompt_mask == 0, 1)  # as transformers' generate builds them
     new_positions = positions[:, -1:] + 1 + torch.arange(steps, device=device)  # (batch, steps)
-    step_masks = _decode_mask(module, mask)
-    cache_key, extra = _forward_keywords(module)
+    step_masks = _decode_mask(module, mask, dtype)
+    cache_key, extra = _forward_keywords(type(module))
     cache = _new_cache(module)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
-    tokens = torch.full((batch, steps), pad, dtype=torch.long, device=device)
-    token_logprobs = torch.zeros((batch, steps), device=device) if keep_logprobs else None
+    tokens: list[torch.Tensor] = []
+    token_logprobs: list[torch.Tensor] = []
     inputs = {"input_ids": input_ids, "attention_mask": prompt_mask, "position_ids": positions, "use_cache": True,
               cache_key: cache, **extra}
-    taken = 0
     for step in range(steps):
         out = module(**inputs)
-        inputs[cache_key] = out[cache_key] if cache_key in out else out["past_key_values"]
+        if cache is None:  # the model made the cache: carry it over
+            inputs[cache_key] = out[cache_key] if cache_key in out else out["past_key_values"]
         token, logprob = _next_token(out["logits"][:, -1, :].float(), s, keep_logprobs)
-        token = token.masked_fill(done, pad)
-        tokens[:, step] = token
-        if token_logprobs is not None:
-            token_logprobs[:, step] = logprob
-        taken = step + 1
         if eos is not None:
+            token = token.masked_fill(done, pad)
             done |= token == eos
-            if bool(done.all()):
-                break
+        tokens.append(token)
+        if logprob is not None:
+            token_logprobs.append(logprob)
+        if eos is not None and bool(done.all()):
+            break
         inputs.update(input_ids=token[:, None], position_ids=new_positions[:, step : step + 1],
                       attention_mask=step_masks[..., : width + step + 1])
-    new = tokens[:, :taken].cpu()
-    return new, token_logprobs[:, :taken].cpu() if token_logprobs is not None else None
+    new = torch.stack(tokens, dim=1).cpu()
+    return new, torch.stack(token_logprobs, dim=1).cpu() if keep_logprobs else None
 
 
 def filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
