@@ -142,18 +142,18 @@ def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: i
 
 @contextlib.contextmanager
 def _eval_mode(module: Any) -> Iterator[None]:
-    """Dropout off while decoding, the module's mode put back after. A module already wholly in eval mode (the RL
-    policy, evaluation) is left alone: switching a model's modes both ways costs more than a decode step."""
-    modules = getattr(module, "modules", None)
-    if callable(modules) and not any(m.training for m in modules()):
+    """Dropout off while decoding, then every submodule's mode put back as it was. A module already wholly in
+    eval mode (the RL policy, evaluation) is left alone: switching a model's modes costs more than a decode step."""
+    states = [(m, m.training) for m in module.modules()]
+    if not any(training for _, training in states):
         yield
         return
-    was_training = getattr(module, "training", False)
     module.eval()
     try:
         yield
     finally:
-        module.train(was_training)
+        for m, training in states:
+            m.training = training
 
 
 def _completions(tokens: torch.Tensor, token_logprobs: torch.Tensor | None, eos: int | None) -> Completions:
