@@ -269,9 +269,9 @@ def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: 
     EOS) and, if ``keep_logprobs``, their log-probabilities under ``log_softmax(logits / temperature)``.
 
     Mirrors transformers' ``generate`` (same position ids and attention masks, float32 logits,
-    temperature -> top-k -> top-p) without its per-step bookkeeping: positions, masks and output buffers are
-    built once for all steps and each step only slices them; the greedy tests check it token for token
-    against ``generate``. Sampling draws through :func:`sample_from`."""
+    temperature -> top-k -> top-p) without its per-step bookkeeping: positions and attention masks are built
+    once for all steps and each step only slices them; the greedy tests check it token for token against
+    ``generate``. Sampling draws through :func:`sample_from`."""
     first = next(module.parameters())
     device, dtype = first.device, first.dtype if first.is_floating_point() else torch.float32
     pad = pad if pad is not None else (eos if eos is not None else 0)

@@ -2,8 +2,8 @@
 distribution builds.
 
 Per step (see ``codex_ml.offline.rl.loop``): ``act_batch`` samples G completions per prompt through the
-models distribution's generation (``codex_ml.offline.models.generation.generate``: transformers' ``generate``
-with its KV cache); the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
+models distribution's generation (``codex_ml.offline.models.generation.generate``: a KV-cached loop over the
+model's forward); the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
 leave-one-out for RLOO), computes the completion tokens' log-probabilities (prompt and padding masked)
 and minimises the clipped surrogate ``-min(r A, clip(r, 1-e, 1+e) A)`` plus, when ``kl_coef`` > 0,
 ``kl_coef`` times the k3 estimate of KL to the frozen starting policy ``exp(ref-logp) - (ref-logp) - 1``.
