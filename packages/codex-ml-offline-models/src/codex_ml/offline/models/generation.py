@@ -243,20 +243,25 @@ def _new_cache(module: Any) -> Any:
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def _masks_pass_through() -> bool:
+    """transformers 5 builds every model's mask in ``masking_utils``, which hands a ready 4D mask through
+    unchanged; some 4.x models still built theirs in their own code."""
+    import transformers
+
+    return int(transformers.__version__.split(".")[0]) >= 5
+
+
 def _decode_mask(module: Any, mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     """The attention mask of every decode step at once, to be cut to ``[..., :kv_length]`` per step.
 
     ``mask`` (batch, prompt width + new tokens) is 1 on real tokens. Where transformers takes a ready 4D mask as
-    is (its ``masking_utils``; SDPA or eager attention; full-attention layers only), it is given as the additive
+    is (transformers 5; SDPA or eager attention; full-attention layers only), it is given as the additive
     mask of one query token in the model's ``dtype`` -- ``-inf`` on padding for SDPA (what SDPA turns
     transformers' boolean mask into, bit for bit), dtype-min for eager (as ``masking_utils`` builds it) -- so the
     model neither rebuilds it every token nor converts it in every layer; otherwise the 2D mask."""
     kernel = getattr(module.config, "_attn_implementation", None)
-    if kernel not in ("sdpa", "eager") or not _full_attention_only(module.config):
-        return mask
-    try:
-        import transformers.masking_utils  # noqa: F401  (4D masks pass through create_causal_mask unchanged)
-    except ImportError:
+    if kernel not in ("sdpa", "eager") or not _full_attention_only(module.config) or not _masks_pass_through():
         return mask
     blocked = float("-inf") if kernel == "sdpa" else torch.finfo(dtype).min
     return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask == 0, blocked)[:, None, None, :]
