@@ -62,3 +62,32 @@ def test_a_directory_not_saved_by_the_trainer_is_refused(policy_dir):
 
     with pytest.raises(MalformedArtifactError, match="no reward_config.json"):
         reward_models.resolve_and_instantiate("offline:bradley-terry", path=policy_dir)
+
+
+def test_minilm_reward_model_learns_saves_and_loads_by_name_and_path(tmp_path):
+    """The issue's other base: a sequence-classification head on codex-ml's own MiniLM (fresh, byte tokens)."""
+    from codex_ml.offline.models.minilm import load_minilm
+    from codex_ml.offline.rl.minilm_reward import SCORE_HEAD
+
+    torch = require_torch()
+    torch.manual_seed(0)
+    fresh = load_minilm(n_layer=2, n_head=2, n_embd=32, block_size=128).module
+    pairs = list(datasets.resolve_and_instantiate("offline:preferences"))
+    out = tmp_path / "minilm_reward"
+    summary = train_bradley_terry(pairs, fresh, out, BradleyTerrySettings(epochs=2, batch_size=8, learning_rate=3e-3))
+    assert summary["held_out_pairs"] == 32 and summary["held_out_accuracy"] >= 0.8, summary
+    assert (out / SCORE_HEAD).is_file() and load_minilm(path=out).module.config.n_embd == 32  # a plain MiniLM too
+    reward = reward_models.resolve_and_instantiate("offline:bradley-terry", path=out)
+    assert reward.pair_accuracy([p for p in pairs if p.get("split") == "test"]) == summary["held_out_accuracy"]
+    good = reward.score("How do I read a CSV file?", "Here are the steps: first check what you have, then test it.")
+    bad = reward.score("How do I read a CSV file?", "That is a stupid question, figure it out yourself.")
+    assert good > bad
+
+
+def test_settings_of_the_wrong_type_or_range_are_named():
+    from codex_ml.errors import AgentSettingsError
+
+    with pytest.raises(AgentSettingsError, match=r"training.epochs='two': must be an integer"):
+        BradleyTerrySettings.build({"epochs": "two"})
+    with pytest.raises(AgentSettingsError, match=r"training.eval_fraction=1.5: must be in \[0, 1\)"):
+        BradleyTerrySettings.build({"eval_fraction": 1.5})

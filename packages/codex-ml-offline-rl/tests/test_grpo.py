@@ -191,3 +191,19 @@ def test_rloo_advantages_are_leave_one_out():
     grpo = advantages(rewards, groups, baseline="group", scale=True)
     assert grpo[:3] == pytest.approx([-1 / 1.0001, 0.0, 1 / 1.0001]) and grpo[3:] == [0.0, 0.0]
     assert zero_spread_fraction(rewards, groups) == 0.5
+
+
+def test_settings_of_the_wrong_type_are_named_not_a_type_error():
+    from codex_ml.errors import AgentSettingsError
+    from codex_ml.offline.rl.loop import LoopSettings, _weights
+    from codex_ml.offline.rl.policy_settings import PolicySettings
+
+    with pytest.raises(AgentSettingsError, match=r"offline:grpo: group_size='abc': must be an integer; "
+                                                 r"learning_rate='x': must be a number"):
+        PolicySettings.build("offline:grpo", {}, {"group_size": "abc", "learning_rate": "x"})
+    assert PolicySettings.build("offline:grpo", {}, {"temperature": 1, "model_path": None}).temperature == 1
+    with pytest.raises(RLConfigError, match=r"rl.steps='abc': must be an integer"):
+        LoopSettings.from_config({"steps": "abc"})
+    with pytest.raises(RLConfigError, match=r"reward_weights.length='abc': must be a finite number"):
+        _weights({"reward_weights": {"length": "abc"}}, ["length"])
+    assert _weights({"reward_weights": {"length": 2}}, ["length", "other"]) == {"length": 2.0, "other": 1.0}

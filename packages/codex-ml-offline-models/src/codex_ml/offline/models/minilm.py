@@ -94,6 +94,11 @@ class MiniLMModule(nn.Module):
     accepts_packed_position_ids = True
 
     def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor | None = None, **_: Any) -> CausalOutput:
+        return CausalOutput(self.lm_head(self.hidden_states(input_ids, position_ids)))
+
+    def hidden_states(self, input_ids: torch.Tensor, position_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """The final normalised hidden states, (batch, t, n_embd): what the LM head reads, and what a
+        sequence-classification head (the Bradley-Terry reward model of codex-ml-offline-rl) reads."""
         t = input_ids.shape[1]
         if t > self.config.block_size:
             raise ValueError(f"MiniLM: sequence of {t} tokens exceeds block_size {self.config.block_size}")
@@ -105,7 +110,7 @@ class MiniLMModule(nn.Module):
         x = self.wte(input_ids) + self.wpe(position_ids)
         for block in self.blocks:
             x = block(x, mask)
-        return CausalOutput(self.lm_head(self.ln_f(x)))
+        return self.ln_f(x)
 
     def save_pretrained(self, directory: str | os.PathLike[str]) -> Path:
         from safetensors.torch import save_model

@@ -2,7 +2,7 @@
 
 Training (the trainer of the same name, or :func:`train_bradley_terry`) puts a one-output
 sequence-classification head on a causal LM checkpoint (GPT-2 or TinyLlama, through transformers'
-``AutoModelForSequenceClassification``) and minimises the Bradley-Terry loss ``-log sigmoid(r_chosen -
+``AutoModelForSequenceClassification``; or MiniLM, saved or fresh, through :mod:`.minilm_reward`) and minimises the Bradley-Terry loss ``-log sigmoid(r_chosen -
 r_rejected)``, as TRL's RewardTrainer does. It reports the held-out pair accuracy (the fraction of
 held-out pairs scored chosen > rejected) before and after, and saves with ``save_pretrained`` plus
 ``reward_config.json``. The reward model then loads from that directory by name and path.
@@ -10,6 +10,7 @@ held-out pairs scored chosen > rejected) before and after, and saves with ``save
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import random
@@ -18,7 +19,14 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from codex_ml.errors import CodexMLError, MalformedArtifactError, PreferenceError, UnknownSettingError
+from codex_ml.errors import (
+    AgentSettingsError,
+    CodexMLError,
+    MalformedArtifactError,
+    PreferenceError,
+    UnknownSettingError,
+)
+from codex_ml.offline.rl.setting_types import check_types
 
 REWARD_CONFIG = "reward_config.json"
 SEPARATOR = "\n"
@@ -87,9 +95,22 @@ class BradleyTerrySettings:
                 f"offline:bradley-terry: unknown setting(s) {', '.join(map(repr, unknown))}; "
                 f"known: {', '.join(sorted(known))}"
             )
-        settings = cls(**{k: v for k, v in values.items() if v is not None})
-        if settings.epochs < 1 or settings.batch_size < 1 or not settings.learning_rate > 0:
-            raise CodexMLError("offline:bradley-terry: epochs and batch_size must be >= 1 and learning_rate > 0")
+        given = {k: v for k, v in values.items() if v is not None}
+        check_types("offline:bradley-terry", cls, given, prefix="training.")
+        settings = cls(**given)
+        problems = [
+            f"training.{key}={getattr(settings, key)!r}: must be >= 1"
+            for key in ("epochs", "batch_size", "max_length")
+            if getattr(settings, key) < 1
+        ]
+        if not settings.learning_rate > 0:
+            problems.append(f"training.learning_rate={settings.learning_rate!r}: must be > 0")
+        if settings.weight_decay < 0 or settings.max_grad_norm < 0:
+            problems.append("training.weight_decay and training.max_grad_norm must be >= 0")
+        if not 0 <= settings.eval_fraction < 1:
+            problems.append(f"training.eval_fraction={settings.eval_fraction!r}: must be in [0, 1)")
+        if problems:
+            raise AgentSettingsError("offline:bradley-terry: " + "; ".join(problems))
         return settings
 
 
@@ -100,9 +121,14 @@ class BradleyTerryReward:
         self.module, self.tokenizer, self.source = module, tokenizer, source
         self.max_length = min(max_length, _context(module))  # longer texts keep their end (the completion)
         self.module.eval()
+        self._has_special_tokens = "add_special_tokens" in inspect.signature(tokenizer.encode).parameters
 
     def _ids(self, prompt: str, completion: str) -> list[int]:
-        ids = list(self.tokenizer.encode(prompt + SEPARATOR + completion, add_special_tokens=False))
+        text = prompt + SEPARATOR + completion
+        if self._has_special_tokens:
+            ids = list(self.tokenizer.encode(text, add_special_tokens=False))
+        else:  # MiniLM's byte tokenizer: nothing to leave out
+            ids = list(self.tokenizer.encode(text))
         return ids[-self.max_length :] or [self.tokenizer.eos_token_id]
 
     def rewards(self, ids: Sequence[Sequence[int]], *, grad: bool = False):
@@ -143,7 +169,24 @@ def _context(module: Any) -> int:
     return 1 << 30
 
 
-def _sequence_classifier(base: Path):
+def _is_minilm(base: Any) -> bool:
+    """A MiniLM module, or the directory of a saved one (its config.json names codex-ml's model type)."""
+    if not isinstance(base, Path):
+        return True
+    import json
+
+    try:
+        return json.loads((base / "config.json").read_text()).get("model_type") == "codex-ml-minilm"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _sequence_classifier(base: Any):
+    """A one-output sequence-classification head on ``base`` (a checkpoint directory, or a MiniLM module)."""
+    if _is_minilm(base):
+        from codex_ml.offline.rl.minilm_reward import minilm_classifier
+
+        return minilm_classifier(base)
     from codex_ml.offline.models.offline_env import import_transformers
 
     transformers = import_transformers()
@@ -159,12 +202,13 @@ def _sequence_classifier(base: Path):
 
 def train_bradley_terry(
     records: Sequence[Any],
-    base: str | os.PathLike[str],
+    base: str | os.PathLike[str] | Any,
     output_dir: str | os.PathLike[str],
     settings: BradleyTerrySettings | None = None,
     log: Any = None,
 ) -> dict[str, Any]:
-    """Train on ``records`` from the causal LM checkpoint ``base``; save to ``output_dir``; return a summary."""
+    """Train on ``records`` from the causal LM checkpoint ``base`` (a directory; or a MiniLM module, e.g. a fresh
+    one); save to ``output_dir``; return a summary."""
     import torch
 
     cfg = settings or BradleyTerrySettings()
@@ -173,7 +217,8 @@ def train_bradley_terry(
     if not train:
         raise PreferenceError("no training pairs are left after the held-out split")
     torch.manual_seed(cfg.seed)
-    module, tokenizer = _sequence_classifier(Path(base))
+    base = Path(base) if isinstance(base, (str, os.PathLike)) else base
+    module, tokenizer = _sequence_classifier(base)
     reward = BradleyTerryReward(module, tokenizer, max_length=cfg.max_length)
     accuracy_initial = reward.pair_accuracy(held)
     optimizer = torch.optim.AdamW(
@@ -231,7 +276,7 @@ def train_bradley_terry(
         {
             "separator": SEPARATOR,
             "max_length": cfg.max_length,
-            "base_model": str(base),
+            "base_model": str(base) if isinstance(base, Path) else "offline:minilm (fresh)",
             "held_out_accuracy": accuracy,
             "held_out_pairs": len(held),
         },
@@ -256,10 +301,12 @@ class BradleyTerryTrainer:
         output_dir: str | os.PathLike[str] | None = None,
     ) -> dict[str, Any]:
         base = getattr(model, "source", None)
-        if base is None or not (Path(base) / "config.json").is_file():
+        if base is None and getattr(model, "family", None) == "minilm":
+            base = model.module  # a fresh MiniLM: the head goes on its freshly initialised weights
+        elif base is None or not (Path(base) / "config.json").is_file():
             raise CodexMLError(
-                "offline:bradley-terry trains from a transformers checkpoint directory: use "
-                "model=offline/gpt2 (or offline/tinyllama) so the model has one"
+                "offline:bradley-terry trains from a causal LM checkpoint directory: use model=offline/gpt2 "
+                "(or offline/tinyllama, or offline/minilm, fresh or with model.path) so the model has one"
             )
         if output_dir is None:
             raise CodexMLError("offline:bradley-terry needs an output directory to save the reward model in")
@@ -288,11 +335,19 @@ def load_bradley_terry_reward(path: str | os.PathLike[str]) -> BradleyTerryRewar
         optional={"separator": str, "base_model": str, "held_out_accuracy": (float, type(None)), "held_out_pairs": int},
         allow_extra=True,
     )
-    transformers = import_transformers()
-    tokenizer = transformers.AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
-    module = transformers.AutoModelForSequenceClassification.from_pretrained(
-        directory, local_files_only=True, trust_remote_code=False, use_safetensors=True
-    )
+    if _is_minilm(directory):
+        from codex_ml.offline.models.byte_tokenizer import ByteTokenizer
+        from codex_ml.offline.rl.minilm_reward import MiniLMForSequenceClassification
+
+        module, tokenizer = MiniLMForSequenceClassification.from_pretrained(directory), ByteTokenizer()
+    else:
+        transformers = import_transformers()
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            directory, local_files_only=True, trust_remote_code=False
+        )
+        module = transformers.AutoModelForSequenceClassification.from_pretrained(
+            directory, local_files_only=True, trust_remote_code=False, use_safetensors=True
+        )
     if not math.isfinite(float(config["max_length"])) or config["max_length"] < 1:
         raise MalformedArtifactError(f"{config_file}: max_length must be >= 1")
     return BradleyTerryReward(module, tokenizer, max_length=config["max_length"], source=directory)

@@ -35,6 +35,7 @@ from codex_ml.config.compose import Composed
 from codex_ml.errors import NonFiniteLossError, NonFiniteRewardError, RLConfigError
 from codex_ml.formats.records import prompt_of
 from codex_ml.io import atomic_write_json
+from codex_ml.offline.rl.setting_types import type_problems
 from codex_ml.pipeline.rollout import WeightedReward, check_update, make_states, rollout
 from codex_ml.pipeline.session import Preflight, Session
 from codex_ml.runs.saves import atomic_directory, prune_own_checkpoints, remove_partial_saves, write_manifest_last
@@ -63,7 +64,11 @@ class LoopSettings:
         unknown = sorted(set(node) - known)
         if unknown:
             raise RLConfigError(f"rl: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        settings = cls(**{k: v for k, v in node.items() if v is not None})
+        given = {k: v for k, v in node.items() if v is not None}
+        problems = type_problems(cls, given, prefix="rl.")
+        if problems:
+            raise RLConfigError("; ".join(problems))
+        settings = cls(**given)
         for key in ("steps", "prompts_per_step", "max_bad_steps", "keep_checkpoints"):
             if int(getattr(settings, key)) < 1:
                 raise RLConfigError(f"rl.{key}={getattr(settings, key)} must be >= 1")
@@ -113,11 +118,10 @@ def _weights(config: dict[str, Any], names: list[str]) -> dict[str, float]:
         raise RLConfigError(
             f"reward_weights names {', '.join(unknown)}, which is not under rewards ({', '.join(names)})"
         )
-    weights = {name: float(given.get(name, 1.0)) for name in names}
-    bad = [n for n, w in weights.items() if not math.isfinite(w)]
-    if bad:
-        raise RLConfigError(f"reward_weights.{bad[0]} must be a finite number")
-    return weights
+    for name, weight in given.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+            raise RLConfigError(f"reward_weights.{name}={weight!r}: must be a finite number")
+    return {name: float(given.get(name, 1.0)) for name in names}
 
 
 def _config_hash(config: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from codex_ml.errors import AgentSettingsError, UnknownSettingError
+from codex_ml.offline.rl.setting_types import check_types
 
 BASELINES = ("group", "leave-one-out")
 NORMALISATIONS = ("token", "sequence")
@@ -44,6 +45,7 @@ class PolicySettings:
             raise UnknownSettingError(
                 f"{name}: unknown setting(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}"
             )
+        check_types(name, cls, given)
         settings = cls(**given)
         settings.check(name)
         return settings
