@@ -82,3 +82,27 @@ def test_generation_stops_each_row_at_end_of_text_and_keeps_it():
     ids, mask = out.padded(pad_token_id=7)
     assert mask.tolist() == [[1, 0, 0, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 1, 1]]
     assert ids[0].tolist() == [0, 7, 7, 7, 7]
+
+
+def test_a_minilm_policy_samples_and_scores_the_same_tokens(tmp_path):
+    """MiniLM (no KV cache, no attention mask) is decoded step by step; its recorded log-probabilities equal the
+    loss's on the right-padded batch, one update trains it, and the saved policy loads back as a MiniLM."""
+    from codex_ml.offline.models.minilm import load_minilm
+
+    agent = load_grpo_agent(model="offline:minilm", max_new_tokens=6, group_size=2, temperature=0.8, seed=1,
+                            learning_rate=1e-2)
+    actions = agent.act_batch(states(PROMPTS))
+    steps = [{**s, **a, "reward": float(len(a["completion"]))} for s, a in zip(states(PROMPTS), actions)]
+    ids, attention, mask = agent._batch(steps)
+    with torch.no_grad():
+        logp = agent._logprobs(agent.module, ids, attention, mask.shape[1])
+    for row, action in enumerate(actions):
+        assert logp[row][mask[row].bool()].tolist() == pytest.approx(action["logprobs"], abs=1e-4)
+    before = [p.detach().clone() for p in agent.module.parameters()]
+    steps[0]["group"] = steps[1]["group"] = 0  # one group of two with different rewards: a learning signal
+    steps[0]["reward"], steps[1]["reward"] = 0.0, 1.0
+    assert agent.update(steps[:2])["updated"] == 1.0
+    assert any(not torch.equal(a, b) for a, b in zip(before, agent.module.parameters()))
+    agent.save_pretrained(tmp_path / "final")
+    restored = load_minilm(path=tmp_path / "final").module
+    assert all(torch.equal(a, b) for a, b in zip(restored.state_dict().values(), agent.module.state_dict().values()))
