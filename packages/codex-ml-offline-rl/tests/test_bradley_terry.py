@@ -31,8 +31,10 @@ def test_held_out_accuracy_beats_chance_clearly(trained):
     assert summary["held_out_accuracy"] > summary["held_out_accuracy_initial"]
 
 
-def test_usable_as_a_reward_model_by_name_and_path(trained):
+def test_usable_as_a_reward_model_by_name_and_path(trained, monkeypatch):
     _, out = trained
+    monkeypatch.setenv("CODEX_ML_BRADLEY_TERRY_PATH", str(out))  # by name alone: the usual search finds it
+    assert reward_models.resolve_and_instantiate("offline:bradley-terry").source == out
     reward = reward_models.resolve_and_instantiate("offline:bradley-terry", path=out)
     good = reward.score(
         "How do I read a CSV file?",
@@ -91,3 +93,19 @@ def test_settings_of_the_wrong_type_or_range_are_named():
         BradleyTerrySettings.build({"epochs": "two"})
     with pytest.raises(AgentSettingsError, match=r"training.eval_fraction=1.5: must be in \[0, 1\)"):
         BradleyTerrySettings.build({"eval_fraction": 1.5})
+
+
+def test_the_shipped_pairs_and_prompts_are_what_the_script_makes(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "make_preferences.py"
+    if not script.is_file():
+        pytest.skip("scripts/ is not part of an installed distribution")
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], check=True, capture_output=True, timeout=120)
+    from codex_ml.offline.rl import plugin
+
+    shipped = Path(plugin.__file__).parent / "fixtures"
+    for name in ("preferences.jsonl", "rl_prompts.jsonl"):
+        assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import ClassVar
 
 import pytest
 from guards import require_torch
 
 require_torch()
 
-from codex_ml.testing import RewardModelConformance, RLAgentConformance
+from codex_ml.testing import RewardModelConformance, RLAgentConformance, TrainerConformance
 
 
 class TestGRPOAgent(RLAgentConformance):
@@ -46,6 +47,32 @@ class TestBradleyTerryReward(RewardModelConformance):
 
     def build(self, **overrides):
         return super().build(path=str(self.saved), **overrides)
+
+
+class TestBradleyTerryTrainer(TrainerConformance):
+    """The trainer of the same name, on the tiny GPT-2 and the shipped pairs. It saves the reward model under
+    the run's output_dir (the pipeline always passes one), so the suite's fit is given a temporary one."""
+
+    component = "offline:bradley-terry"
+    dataset = "offline:preferences"
+    kwargs: ClassVar[dict] = {"epochs": 1, "batch_size": 32}
+
+    @pytest.fixture(autouse=True)
+    def _paths(self, policy_dir, tmp_path):
+        self.policy_dir, self.output_dir = policy_dir, tmp_path
+
+    def build_model(self):
+        from codex_ml.plugins.registries import REGISTRIES
+
+        return REGISTRIES["models"].resolve_and_instantiate("offline:gpt2", path=self.policy_dir)
+
+    def _fit(self):
+        logged = []
+        summary = self.build().fit(
+            self.build_model(), self.build_dataset(), log=logged.append, output_dir=self.output_dir
+        )
+        assert (self.output_dir / "reward_model" / "reward_config.json").is_file()
+        return summary, logged
 
 
 def _cli(*args, cwd):
