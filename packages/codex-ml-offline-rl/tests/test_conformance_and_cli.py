@@ -102,3 +102,7 @@ def test_rl_command_errors_are_one_line(policy_dir, tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "error: offline:grpo: group_size=1: a group baseline needs G >= 2" in result.stderr
     assert "rl" in _cli("--help", cwd=tmp_path).stdout
+    assert "[default: offline/rl]" in " ".join(_cli("rl", "--help", cwd=tmp_path).stdout.split())  # plain `codex-ml rl`
+    result = _cli("rl", f"rl_agent.model_path={policy_dir}", "rl_agent.group_size=abc", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "error: offline:grpo: group_size='abc': must be an integer" in result.stderr

@@ -5,6 +5,7 @@ Kept free of heavy imports: ``codex-ml train --help`` must not import hydra or t
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -18,9 +19,20 @@ OVERRIDES_HELP = """OVERRIDES are Hydra overrides: group=option (model=offline/g
 
 
 def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of ``train`` and ``evaluate`` (primary config ``config``)."""
+    return run_options_for(
+        "config", "Primary config: config, offline/catalogue, offline/tiny_fixtures, or one in --config-dir."
+    )(func)
+
+
+def run_options_for(default_config: str, config_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The same options for a command whose primary config is another one (``codex-ml rl``: offline/rl)."""
+    return functools.partial(_decorate, default_config=default_config, config_help=config_help)
+
+
+def _decorate(func: Callable[..., Any], *, default_config: str, config_help: str) -> Callable[..., Any]:
     decorators = [
-        click.option("-cn", "--config-name", default="config", show_default=True,
-                     help="Primary config: config, offline/catalogue, offline/tiny_fixtures, or one in --config-dir."),
+        click.option("-cn", "--config-name", default=default_config, show_default=True, help=config_help),
         click.option("-cd", "--config-dir", type=click.Path(file_okay=False, exists=True),
                      help="A directory of your own configs, searched before the installed ones."),
         click.option("--cfg", "print_config", is_flag=True,

@@ -7,13 +7,13 @@ from codex_ml.cli.run_options import (
     OVERRIDES_HELP,
     compose_from_cli,
     emit_json,
-    run_options,
+    run_options_for,
     stdout_reserved_for_json,
 )
 
 
 @click.command("rl", context_settings={"help_option_names": ["-h", "--help"]}, epilog=OVERRIDES_HELP)
-@run_options
+@run_options_for("offline/rl", "Primary config: offline/rl, or one in --config-dir (see docs/rl.md).")
 def rl(
     config_name: str,
     config_dir: str | None,
@@ -24,7 +24,7 @@ def rl(
     skip_doctor: bool,
     overrides: tuple[str, ...],
 ) -> None:
-    """Train an RL agent from rewards (codex-ml rl -cn offline/rl); writes runs/<timestamp>-<config>/."""
+    """Train an RL agent from rewards (codex-ml rl [-cn offline/rl]); writes runs/<timestamp>-<config>/."""
     composed = compose_from_cli(config_name, config_dir, overrides)
     if print_config:
         click.echo(composed.to_yaml(), nl=False)
