@@ -185,3 +185,14 @@ def test_gradient_checkpointing_gives_the_same_training_and_is_refused_where_mis
     with pytest.raises(CodexMLError, match="has no gradient_checkpointing_enable"):
         fit_torch(cfg(**settings, gradient_checkpointing=True), load_minilm(n_layer=1, n_embd=32, n_head=2, block_size=32),
                   _corpus())
+
+
+def test_packing_reads_the_record_schema_and_names_a_record_without_text(tmp_path):
+    """The packed-training path reads each record's `text` (else prompt + completion), never str(record)."""
+    from codex_ml.errors import RecordSchemaError
+
+    records = [{"text": "a fine record"}, {"prompt": "Q: ", "completion": "A"}, {"body": "no text here"}]
+    with pytest.raises(RecordSchemaError, match=r"training record 2 has no 'text' or 'prompt' field \(it has \['body'\]\)"):
+        fit_torch(cfg(max_steps=1, block_size=16, batch_size=2, token_cache=False),
+                  load_minilm(n_layer=1, n_embd=32, n_head=2, block_size=32), records, output_dir=tmp_path)
+    assert not (tmp_path / "final").exists()

@@ -28,6 +28,7 @@ def test_grpo_raises_the_length_reward(policy_dir, tmp_path):
     first, last = statistics.fmean(rewards[:10]), statistics.fmean(rewards[-10:])
     # offline:length is 1 + 0.25 x characters: the policy learns to sample longer-spelled tokens
     assert last > first + 1.5, (first, last)
+    assert all(line["kl"] is None for line in metrics(out))  # kl_coef 0: no reference model, no KL
     assert summary["last_reward_mean"] == rewards[-1] and summary["skipped_steps"] == 0
 
 

@@ -24,6 +24,7 @@ def states(prompts):
 
 
 def test_tiny_top_p_is_greedy_and_left_padding_changes_nothing(agent):
+    assert agent.reference is None  # kl_coef 0: no reference model is loaded
     batched = agent.act_batch(states(PROMPTS))
     for prompt, action in zip(PROMPTS, batched):
         ids = agent.prompt_ids(prompt)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from codex_ml.errors import CodexMLError
 from codex_ml.formats.records import training_text
 from codex_ml.interfaces import Dataset, LogFn, Tokenizer
 from codex_ml.offline.training.config import TrainerConfig
@@ -32,7 +33,7 @@ class FunctionalTrainer:
 
     def _micro_batches(self, dataset: Dataset) -> Iterator[list[Any]]:
         if len(dataset) == 0:
-            raise ValueError("offline:functional: the dataset is empty; there is nothing to train on")
+            raise CodexMLError("offline:functional: the dataset is empty; there is nothing to train on")
         records = itertools.cycle(enumerate(dataset))
         while True:
             yield [next(records) for _ in range(self.config.batch_size)]
