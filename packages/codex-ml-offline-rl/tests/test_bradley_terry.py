@@ -59,11 +59,20 @@ def test_bad_pairs_are_named():
         check_pairs([])
 
 
-def test_a_directory_not_saved_by_the_trainer_is_refused(policy_dir):
-    from codex_ml.errors import MalformedArtifactError
+def test_a_directory_not_saved_by_the_trainer_is_refused(policy_dir, trained, tmp_path):
+    import shutil
+
+    from codex_ml.errors import CodexMLError, MalformedArtifactError
 
     with pytest.raises(MalformedArtifactError, match="no reward_config.json"):
         reward_models.resolve_and_instantiate("offline:bradley-terry", path=policy_dir)
+    # saved complete (manifest.json written last, then renamed into place); a changed file is refused
+    copy = shutil.copytree(trained[1], tmp_path / "changed")
+    assert (copy / "manifest.json").is_file() and not list(copy.parent.glob("*partial*"))
+    config = json.loads((copy / "reward_config.json").read_text())
+    (copy / "reward_config.json").write_text(json.dumps({**config, "max_length": 8}))
+    with pytest.raises(CodexMLError, match="reward_config.json"):
+        reward_models.resolve_and_instantiate("offline:bradley-terry", path=copy)
 
 
 def test_minilm_reward_model_learns_saves_and_loads_by_name_and_path(tmp_path):

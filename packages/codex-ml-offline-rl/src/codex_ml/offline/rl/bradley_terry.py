@@ -255,9 +255,18 @@ def train_bradley_terry(
     module.eval()
     accuracy = reward.pair_accuracy(held)
     target = Path(output_dir)
-    target.mkdir(parents=True, exist_ok=True)
-    module.save_pretrained(target)
-    tokenizer.save_pretrained(target)
+    _save(
+        module,
+        tokenizer,
+        target,
+        {
+            "separator": SEPARATOR,
+            "max_length": cfg.max_length,
+            "base_model": str(base) if isinstance(base, Path) else "offline:minilm (fresh)",
+            "held_out_accuracy": accuracy,
+            "held_out_pairs": len(held),
+        },
+    )
     summary = {
         "trainer": "offline:bradley-terry",
         "trained": True,
@@ -269,19 +278,21 @@ def train_bradley_terry(
         "reward_model": str(target),
         "config": asdict(cfg),
     }
-    from codex_ml.io import atomic_write_json
-
-    atomic_write_json(
-        target / REWARD_CONFIG,
-        {
-            "separator": SEPARATOR,
-            "max_length": cfg.max_length,
-            "base_model": str(base) if isinstance(base, Path) else "offline:minilm (fresh)",
-            "held_out_accuracy": accuracy,
-            "held_out_pairs": len(held),
-        },
-    )
     return summary
+
+
+def _save(module: Any, tokenizer: Any, target: Path, reward_config: dict[str, Any]) -> None:
+    """``save_pretrained`` of head and tokenizer plus ``reward_config.json``, complete or absent: written to a
+    temporary sibling, ``manifest.json`` last, then renamed into place (as checkpoints are)."""
+    from codex_ml.io import atomic_write_json
+    from codex_ml.runs.saves import atomic_directory, write_manifest_last
+
+    with atomic_directory(
+        target, finish=lambda tmp: write_manifest_last(tmp, target.name, "offline:bradley-terry")
+    ) as tmp:
+        module.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        atomic_write_json(tmp / REWARD_CONFIG, reward_config)
 
 
 class BradleyTerryTrainer:
@@ -327,8 +338,10 @@ def load_bradley_terry_reward(path: str | os.PathLike[str]) -> BradleyTerryRewar
             f"{directory}: no {REWARD_CONFIG}; it is not a reward model saved by the offline:bradley-terry trainer"
         )
     from codex_ml.artifacts.files import read_json_object
+    from codex_ml.artifacts.manifest import check_manifest
     from codex_ml.offline.models.offline_env import import_transformers
 
+    check_manifest(directory, allow_modified=None)  # a saved reward model must still match its manifest
     config = read_json_object(
         config_file,
         required={"max_length": int},
