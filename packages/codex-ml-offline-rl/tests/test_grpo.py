@@ -111,6 +111,14 @@ def test_resume_is_bitwise_exact(policy_dir, tmp_path):
     assert [{k: line[k] for k in keys} for line in metrics(whole)] == [
         {k: line[k] for k in keys} for line in metrics(split)
     ]
+    # `codex-ml runs show/list/plot` read the whole history, from step 1, not from the resumption
+    from codex_ml.runs.reading import load_run
+
+    run = load_run(split)
+    headline, lines = run.headline(), metrics(split)
+    assert headline["rl.first_reward_mean"] == lines[0]["reward_mean"] and headline["rl.steps"] == 6.0
+    assert headline["rl.last_reward_mean"] == lines[-1]["reward_mean"]
+    assert run.curves()["rl mean reward"] == ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [line["reward_mean"] for line in lines])
 
 
 def test_resume_refuses_a_changed_configuration(policy_dir, tmp_path):

@@ -48,7 +48,7 @@ def list_command(root: Path | None, as_json: bool) -> None:
     rows = []
     for run in loaded:
         headline = run.headline()
-        shown = [f"{k}={_format(v)}" for k, v in headline.items() if k.startswith(("eval.", "rollout."))][:3]
+        shown = [f"{k}={_format(v)}" for k, v in headline.items() if k.startswith(("eval.", "rollout.", "rl.")) or k == "train.held_out_accuracy"][:3]
         rows.append((run.name, run.command, run.config_name, run.status, " ".join(shown) or "-"))
     click.echo(render(("RUN", "COMMAND", "CONFIG", "STATUS", "HEADLINE"), rows))
 

@@ -83,7 +83,8 @@ class Run:
         return self.provenance.get("started_at")
 
     def headline(self) -> dict[str, float]:
-        """The numbers a person compares runs by: evaluation scores, mean reward, losses, steps."""
+        """The numbers a person compares runs by: evaluation scores, mean reward, losses, steps (for a
+        ``codex-ml rl`` run: the first and last step's mean reward and the steps done)."""
         found: dict[str, float] = {}
         result = self.result
         evaluation = result.get("evaluation") if result.get("command") == "train" else result
@@ -93,8 +94,16 @@ class Run:
         rollouts = result.get("rollouts") or {}
         if isinstance(rollouts.get("mean_reward"), (int, float)):
             found["rollout.mean_reward"] = float(rollouts["mean_reward"])
+        rl_rewards = [
+            row["reward_mean"] for row in self.metrics
+            if row.get("phase") == "rl" and not row.get("skipped") and isinstance(row.get("reward_mean"), (int, float))
+        ]  # from metrics.jsonl, so a resumed run's first step is step 1, not the resumption's
+        if rl_rewards:
+            found["rl.first_reward_mean"], found["rl.last_reward_mean"] = float(rl_rewards[0]), float(rl_rewards[-1])
+        if result.get("command") == "rl" and isinstance(result.get("steps"), int):
+            found["rl.steps"] = float(result["steps"])
         training = result.get("training") or {}
-        for key in ("steps", "eval_loss", "eval_perplexity"):
+        for key in ("steps", "eval_loss", "eval_perplexity", "held_out_accuracy"):
             if isinstance(training.get(key), (int, float)) and not isinstance(training.get(key), bool):
                 found[f"train.{key}"] = float(training[key])
         losses = [row["loss"] for row in self.metrics if row.get("phase") == "train" and isinstance(row.get("loss"), (int, float))]
@@ -106,7 +115,7 @@ class Run:
 
     def curves(self) -> dict[str, tuple[list[float], list[float]]]:
         """Named (x, y) series: train loss and learning rate by step, held-out loss by step, reward by record,
-        running evaluation accuracy by sample. Only series the run recorded are returned."""
+        RL mean reward and loss by step, running evaluation accuracy by sample. Only series the run recorded are returned."""
         series: dict[str, tuple[list[float], list[float]]] = {}
 
         def add(name: str, x: float, y: Any) -> None:
@@ -121,6 +130,9 @@ class Run:
             if phase == "train":
                 add("train loss", row.get("step", 0), row.get("loss"))
                 add("learning rate", row.get("step", 0), row.get("learning_rate"))
+            elif phase == "rl":
+                add("rl mean reward", row.get("step", 0), row.get("reward_mean"))
+                add("rl loss", row.get("step", 0), row.get("loss"))
             elif phase == "rollout":
                 add("rollout reward", row.get("index", 0), row.get("reward"))
             elif phase == "evaluate" and isinstance(row.get("correct"), bool):
