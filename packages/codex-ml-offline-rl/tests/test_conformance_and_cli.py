@@ -106,3 +106,13 @@ def test_rl_command_errors_are_one_line(policy_dir, tmp_path):
     result = _cli("rl", f"rl_agent.model_path={policy_dir}", "rl_agent.group_size=abc", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "error: offline:grpo: group_size='abc': must be an integer" in result.stderr
+
+
+def test_a_pair_with_chosen_equal_to_rejected_is_a_one_line_error(policy_dir, tmp_path):
+    same = tmp_path / "same.jsonl"
+    same.write_text('{"prompt": "p", "chosen": "a", "rejected": "b"}\n{"prompt": "p", "chosen": "x", "rejected": "x"}\n')
+    result = _cli("train", "-q", "-cn", "offline/reward_model", f"model.path={policy_dir}", f"tokenizer.path={policy_dir}",
+                  f"dataset_loader.path={same}", f"output_dir={tmp_path / 'reward'}", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error: preference record 1 has chosen equal to rejected ('x')" in result.stderr
+    assert not (tmp_path / "reward" / "reward_model").exists()  # refused before any training
