@@ -107,3 +107,30 @@ def test_a_minilm_policy_samples_and_scores_the_same_tokens(tmp_path):
     agent.save_pretrained(tmp_path / "final")
     restored = load_minilm(path=tmp_path / "final").module
     assert all(torch.equal(a, b) for a, b in zip(restored.state_dict().values(), agent.module.state_dict().values()))
+
+
+def test_a_tinyllama_policy_samples_scores_updates_and_saves(tmp_path_factory, monkeypatch):
+    """Any causal LM of the models distribution: a tiny Llama (sentencepiece, BOS added, no pad token)."""
+    from codex_ml.offline.data.stdlib_docs import stdlib_docstrings
+    from codex_ml.offline.models.synth import synth_tinyllama
+    from transformers import AutoModelForCausalLM
+
+    monkeypatch.setenv("CODEX_ML_CACHE_DIR", str(tmp_path_factory.mktemp("llama-hash-cache")))
+    root = tmp_path_factory.mktemp("llama")
+    policy = synth_tinyllama(root, texts=stdlib_docstrings(max_chars=60_000), vocab_size=400, hidden_size=32,
+                             intermediate_size=64, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                             max_position_embeddings=64)
+    agent = load_grpo_agent(model="offline:tinyllama", model_path=str(policy), max_new_tokens=6, group_size=2,
+                            temperature=0.7, seed=3, kl_coef=0.1, inner_steps=2, learning_rate=1e-2)
+    group_states = [{**state, "group": index // 2} for index, state in enumerate(states(PROMPTS + PROMPTS[:1]))]
+    actions = agent.act_batch(group_states)
+    steps = [{**s, **a, "reward": float(len(a["completion"]))} for s, a in zip(group_states, actions)]
+    ids, attention, mask = agent._batch(steps)
+    with torch.no_grad():
+        logp = agent._logprobs(agent.module, ids, attention, mask.shape[1])
+    for row, action in enumerate(actions):
+        assert logp[row][mask[row].bool()].tolist() == pytest.approx(action["logprobs"], abs=1e-4)
+    stats = agent.update(steps)
+    assert stats["updated"] == 1.0 and stats["kl"] >= 0.0
+    agent.save_pretrained(root / "final")
+    assert AutoModelForCausalLM.from_pretrained(root / "final").config.model_type == "llama"
