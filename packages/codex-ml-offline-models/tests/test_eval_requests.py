@@ -112,6 +112,13 @@ def test_batched_scoring_matches_the_plain_computation_in_the_order_given(model)
         assert value == pytest.approx(ref_value, abs=TOL) and greedy == ref_greedy
 
 
+def test_the_set_tokenised_in_one_batch_gives_the_requests_tokenised_one_by_one(model):
+    batched = RequestEncoder(model.tokenizer).pairs(REQUESTS)
+    assert batched == [RequestEncoder(model.tokenizer).pair(context, cont) for context, cont in REQUESTS]
+    with pytest.raises(ScoringRequestError, match="loglikelihood request 1: empty continuation"):
+        RequestEncoder(model.tokenizer).pairs([("a", " b"), ("a", "")])
+
+
 def test_order_is_restored_after_length_sorting_and_grouping(model):
     order = list(range(len(REQUESTS)))
     random.Random(3).shuffle(order)

@@ -31,6 +31,8 @@ PAD_ID = 0
 #: On a CPU, whole sequences are batched up to about this many padded tokens: bigger batches only add
 #: padding and cache misses there (a GPU keeps batching up to ``batch_size`` rows).
 CPU_BATCH_TOKENS = 2048
+#: Shorter contexts are recomputed with each continuation rather than shared through a KV cache.
+MIN_SHARED_CONTEXT = 2
 
 
 def fit_window(request: TokenRequest, max_length: int) -> TokenRequest:
@@ -70,8 +72,8 @@ class TokenScorer:
         groups: dict[tuple[int, ...], list[int]] = {}
         for index, request in enumerate(fitted):
             groups.setdefault(request.context, []).append(index)
-        shared = [(ctx, members) for ctx, members in groups.items() if len(members) > 1 and self._split]
-        single = [i for ctx, members in groups.items() if not (len(members) > 1 and self._split) for i in members]
+        shared = [(ctx, members) for ctx, members in groups.items() if self._shares(ctx, members)]
+        single = [i for ctx, members in groups.items() if not self._shares(ctx, members) for i in members]
         results: list[tuple[float, bool] | None] = [None] * len(fitted)
         self.module.eval()
         with torch.inference_mode():
@@ -90,6 +92,12 @@ class TokenScorer:
         if missing:
             raise RuntimeError(f"internal error: request(s) {missing[:5]} were not scored")
         return results  # type: ignore[return-value]
+
+    def _shares(self, context: tuple[int, ...], members: Sequence[int]) -> bool:
+        """Whether a context is worth one forward of its own whose cache its continuations reuse: it must
+        serve several of them and be longer than the prefix token alone (rolling windows' first context),
+        which costs less to recompute than to copy and mask."""
+        return self._split and len(members) > 1 and len(context) >= MIN_SHARED_CONTEXT
 
     def _whole_batches(self, order: Sequence[int], fitted: Sequence[TokenRequest]):
         """Consecutive requests (sorted longest first) in batches of at most ``batch_size`` rows, cut early
@@ -157,7 +165,7 @@ class TokenScorer:
         cache = getattr(out, "cache", None) or out.past_key_values
         hidden: dict[int, torch.Tensor] = {}
         for number, chunk in enumerate(chunks):
-            owned = cache if number == len(chunks) - 1 else copy.deepcopy(cache)
+            owned = cache if number == len(chunks) - 1 else _detached_copy(cache)
             owned.batch_select_indices(torch.tensor([flat[row][0] for row in chunk], device=self.device))
             ids = self._padded([tails[row] for row in chunk])
             mask = torch.ones(len(chunk), ctx_ids.shape[1] + ids.shape[1], dtype=torch.long, device=self.device)
@@ -180,6 +188,19 @@ class TokenScorer:
             out_values.append(values[start:start + len(group)])
             start += len(group)
         return out_values
+
+
+def _detached_copy(cache: Any) -> Any:
+    """A cache whose ``batch_select_indices`` leaves ``cache`` as it is, without copying its tensors:
+    selecting rows builds new tensors and the next step's keys are concatenated onto those, so only the
+    per-layer holders need copying (transformers >= 4.56 keeps them in ``cache.layers``; older caches are
+    deep-copied)."""
+    layers = getattr(cache, "layers", None)
+    if not isinstance(layers, list):
+        return copy.deepcopy(cache)
+    owned = copy.copy(cache)
+    owned.layers = [copy.copy(layer) for layer in layers]
+    return owned
 
 
 def _similar_lengths(rows: Sequence[int], tails: dict[int, Sequence[int]]):
