@@ -98,3 +98,58 @@ def test_a_generator_replays_when_restored_and_leaves_the_global_stream_alone(gp
     assert first != second  # the generator advanced between calls
     with pytest.raises(ValueError, match="seed or generator"):
         generate(model.module, prompts, seed=1, generator=generator)
+
+
+def _greedy_matches_transformers(module, prompts, eos, new_tokens=12):
+    ours = generate_batch(module, prompts, max_new_tokens=new_tokens, eos_token_id=eos, pad_token_id=eos)
+    for ids, got in zip(prompts, ours):
+        reference = module.generate(torch.tensor([ids]), max_new_tokens=new_tokens, do_sample=False,
+                                    eos_token_id=eos, pad_token_id=eos)[0, len(ids):].tolist()
+        assert got == (reference[: reference.index(eos)] if eos in reference else reference)
+
+
+def test_eager_attention_decodes_as_transformers_does(gpt2_dir):
+    """The ready-made decode mask has the eager kernel's additive form (dtype-min), not SDPA's."""
+    model = load_gpt2_model(gpt2_dir)
+    model.module.set_attn_implementation("eager")
+    prompts = [model._start_ids() + model.tokenizer.encode(p) for p in PROMPTS]
+    _greedy_matches_transformers(model.module, prompts, model.tokenizer.eos_token_id)
+
+
+def test_a_sliding_window_model_decodes_as_transformers_does():
+    """Models with local attention keep transformers' own masks and a cache built from their config."""
+    from transformers import AutoModelForCausalLM, MistralConfig
+
+    torch.manual_seed(0)
+    config = MistralConfig(vocab_size=96, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                           num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=64, sliding_window=4)
+    module = AutoModelForCausalLM.from_config(config).eval()
+    prompts = [[5, 9, 13, 2, 7, 30, 8], [4, 4], [11, 3, 90, 17, 6]]  # longer than the window
+    _greedy_matches_transformers(module, prompts, eos=1)
+
+
+def test_sampling_draws_from_the_distribution_and_never_a_zero_probability_token():
+    from codex_ml.offline.models.generation import sample_from
+
+    probs = torch.tensor([[0.5, 0.0, 0.3, 0.2, 0.0]]).repeat(20_000, 1)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        drawn = sample_from(probs)
+    counts = torch.bincount(drawn, minlength=5).float() / len(drawn)
+    assert counts[1] == 0 and counts[4] == 0
+    assert counts[[0, 2, 3]].tolist() == pytest.approx([0.5, 0.3, 0.2], abs=0.015)
+    one_hot = torch.zeros(3, 7)
+    one_hot[0, 6], one_hot[1, 0], one_hot[2, 3] = 1.0, 1.0, 1e-30  # unnormalised rows are fine too
+    assert sample_from(one_hot).tolist() == [6, 0, 3]
+
+
+def test_dropout_is_off_while_decoding_and_the_mode_is_restored(gpt2_dir):
+    model = load_gpt2_model(gpt2_dir)
+    prompts = [model._start_ids() + model.tokenizer.encode(p) for p in PROMPTS]
+    module = model.module.eval()
+    in_eval = generate_batch(module, prompts, max_new_tokens=8)
+    module.train()
+    module.transformer.h[0].eval()  # a mixed state comes back as it was
+    before = {name: m.training for name, m in module.named_modules()}
+    assert generate_batch(module, prompts, max_new_tokens=8) == in_eval
+    assert {name: m.training for name, m in module.named_modules()} == before

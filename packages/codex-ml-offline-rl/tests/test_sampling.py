@@ -42,11 +42,15 @@ def test_sampled_logprobs_equal_the_loss_logprobs(policy_dir):
     steps = [{**s, **a, "reward": 0.0} for s, a in zip(states(PROMPTS), actions)]
     ids, attention, mask = sampler._batch(steps)
     with torch.no_grad():
-        logp = sampler._logprobs(sampler.module, ids, attention)
+        logp = sampler._logprobs(sampler.module, ids, attention, mask.shape[1])
     for row, action in enumerate(actions):
         recomputed = logp[row][mask[row].bool()].tolist()
         assert recomputed == pytest.approx(action["logprobs"], abs=1e-4)
         assert all(x <= 0.0 for x in action["logprobs"]) and len(action["completion_ids"]) <= 8
+    assert sampler.keeps_logits  # the vocabulary projection ran on the completion positions only
+    sampler.keeps_logits = False  # a model without logits_to_keep: the full logits, cut afterwards
+    with torch.no_grad():
+        assert torch.allclose(sampler._logprobs(sampler.module, ids, attention, mask.shape[1]), logp, atol=1e-5)
 
 
 class Scripted(torch.nn.Module):

@@ -13,6 +13,7 @@ restores it samples the same tokens again) seeds a forked RNG; the caller's glob
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -133,15 +134,26 @@ def generate(module: Any, prompts: Sequence[Sequence[int]], *, max_new_tokens: i
         raise ValueError("every prompt needs at least one token (prepend a BOS/EOS id to an empty prompt)")
     if generator is not None:  # one draw per call: a saved and restored generator replays the same samples
         seed = int(torch.randint(0, 2**62, (1,), generator=generator))
-    was_training = getattr(module, "training", False)
+    with _eval_mode(module), _seeded(_device_of(module), seed):
+        decode = _hf_generate if is_transformers_model(module) else _plain_generate
+        tokens, token_logprobs = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
+    return _completions(tokens, token_logprobs, eos_token_id)
+
+
+@contextlib.contextmanager
+def _eval_mode(module: Any) -> Iterator[None]:
+    """Dropout off while decoding, then every submodule's mode put back as it was. A module already wholly in
+    eval mode (the RL policy, evaluation) is left alone: switching a model's modes costs more than a decode step."""
+    states = [(m, m.training) for m in module.modules()]
+    if not any(training for _, training in states):
+        yield
+        return
     module.eval()
     try:
-        with _seeded(_device_of(module), seed):
-            decode = _hf_generate if is_transformers_model(module) else _plain_generate
-            tokens, token_logprobs = decode(module, prompts, sampling, eos_token_id, pad_token_id, logprobs)
+        yield
     finally:
-        module.train(was_training)
-    return _completions(tokens, token_logprobs, eos_token_id)
+        for m, training in states:
+            m.training = training
 
 
 def _completions(tokens: torch.Tensor, token_logprobs: torch.Tensor | None, eos: int | None) -> Completions:
@@ -156,16 +168,103 @@ def _completions(tokens: torch.Tensor, token_logprobs: torch.Tensor | None, eos:
 
 def _scaled_logprobs(logits: torch.Tensor, tokens: torch.Tensor, temperature: float) -> torch.Tensor:
     """log_softmax(logits / temperature) at ``tokens``: logits (..., vocab), tokens (...)."""
-    scaled = torch.log_softmax(logits.float() / temperature, dim=-1)
+    scaled = torch.log_softmax(_scaled(logits.float(), temperature), dim=-1)
     return scaled.gather(-1, tokens.to(scaled.device)[..., None])[..., 0]
 
 
-def _forward_keywords(module: Any) -> tuple[str, dict[str, int]]:
+def _scaled(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    return logits if temperature == 1.0 else logits / temperature
+
+
+def sample_from(probs: torch.Tensor) -> torch.Tensor:
+    """One token per row of ``probs`` (rows, vocab; zeros allowed, rows need not sum to 1 exactly), drawn from the
+    global RNG by inverting the cumulative distribution with one uniform per row.
+
+    The same distribution as ``torch.multinomial(probs, 1)``, which on CPU draws an exponential for every
+    vocabulary entry (~0.15 ms per call for 8 x 400, the cost of a whole decoder layer here). Accumulated in
+    float64 (float32 where the device has no float64) and searched with ``right=True`` and a draw strictly below
+    the total, so a token of probability zero (top-k/top-p filtered) is never picked."""
+    wide = torch.float32 if probs.device.type == "mps" else torch.float64
+    cdf = probs.to(wide).cumsum(-1)
+    total = cdf[:, -1:]
+    draw = torch.rand(total.shape, dtype=wide, device=probs.device) * total
+    draw = torch.minimum(draw, torch.nextafter(total, torch.zeros_like(total)))
+    return torch.searchsorted(cdf, draw, right=True)[:, 0]
+
+
+def _next_token(logits: torch.Tensor, s: SamplingConfig, keep_logprobs: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The next token of each row from its float32 ``logits`` (rows, vocab) -- greedy, or sampled after
+    temperature -> top-k -> top-p -- and, if ``keep_logprobs``, its log-probability under
+    ``log_softmax(logits / temperature)`` (before top-k/top-p)."""
+    if not s.do_sample:
+        token = logits.argmax(-1)
+        if not keep_logprobs:
+            return token, None
+        log_probs = torch.log_softmax(_scaled(logits, s.temperature), dim=-1)
+    else:
+        scaled = _scaled(logits, s.temperature)
+        log_probs = torch.log_softmax(scaled, dim=-1)
+        filtered = s.top_k > 0 or s.top_p < 1.0
+        token = sample_from(torch.softmax(filter_logits(scaled, s.top_k, s.top_p), dim=-1) if filtered
+                            else log_probs.exp())
+        if not keep_logprobs:
+            return token, None
+    return token, log_probs.gather(-1, token[:, None])[:, 0]
+
+
+@functools.lru_cache(maxsize=64)
+def _forward_keywords(model_class: type) -> tuple[str, dict[str, int]]:
     """The KV-cache keyword of this transformers version (``cache`` in 5.x, ``past_key_values`` before), and
     ``logits_to_keep=1`` where supported so the prefill projects only the last position onto the vocabulary."""
-    parameters = inspect.signature(module.forward).parameters
+    parameters = inspect.signature(model_class.forward).parameters
     key = "cache" if "cache" in parameters else "past_key_values"
     return key, ({"logits_to_keep": 1} if "logits_to_keep" in parameters else {})
+
+
+def _full_attention_only(config: Any) -> bool:
+    """Every layer attends to every earlier token (no sliding-window, chunked or other layer kinds)."""
+    layer_types = set(getattr(config, "layer_types", None) or ["full_attention"])
+    return (layer_types == {"full_attention"} and getattr(config, "sliding_window", None) is None
+            and getattr(config, "attention_chunk_size", None) is None)
+
+
+def _new_cache(module: Any) -> Any:
+    """An empty ``DynamicCache``, or None on transformers versions where the model makes its own. Only models
+    with other than full-attention layers need it built from their config (which costs more than a decode step)."""
+    try:
+        from transformers import DynamicCache
+    except ImportError:
+        return None
+    if _full_attention_only(module.config):
+        return DynamicCache()
+    try:
+        return DynamicCache(config=module.config)
+    except TypeError:  # older transformers: the model creates its own cache
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _masks_pass_through() -> bool:
+    """transformers 5 builds every model's mask in ``masking_utils``, which hands a ready 4D mask through
+    unchanged; some 4.x models still built theirs in their own code."""
+    import transformers
+
+    return int(transformers.__version__.split(".")[0]) >= 5
+
+
+def _decode_mask(module: Any, mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The attention mask of every decode step at once, to be cut to ``[..., :kv_length]`` per step.
+
+    ``mask`` (batch, prompt width + new tokens) is 1 on real tokens. Where transformers takes a ready 4D mask as
+    is (transformers 5; SDPA or eager attention; full-attention layers only), it is given as the additive
+    mask of one query token in the model's ``dtype`` -- ``-inf`` on padding for SDPA (what SDPA turns
+    transformers' boolean mask into, bit for bit), dtype-min for eager (as ``masking_utils`` builds it) -- so the
+    model neither rebuilds it every token nor converts it in every layer; otherwise the 2D mask."""
+    kernel = getattr(module.config, "_attn_implementation", None)
+    if kernel not in ("sdpa", "eager") or not _full_attention_only(module.config) or not _masks_pass_through():
+        return mask
+    blocked = float("-inf") if kernel == "sdpa" else torch.finfo(dtype).min
+    return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask == 0, blocked)[:, None, None, :]
 
 
 def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: int | None, pad: int | None,
@@ -174,57 +273,50 @@ def _hf_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eos: 
     step, stopping when every row has sampled EOS. Returns the new tokens (batch, steps; ``pad`` after a row's
     EOS) and, if ``keep_logprobs``, their log-probabilities under ``log_softmax(logits / temperature)``.
 
-    Mirrors transformers' ``generate`` (same position ids, float32 logits, temperature -> top-k -> top-p,
-    ``torch.multinomial`` on the global RNG) without its per-step bookkeeping; the greedy tests check it
-    token for token against ``generate``."""
-    device = _device_of(module)
+    Mirrors transformers' ``generate`` (same position ids and attention masks, float32 logits,
+    temperature -> top-k -> top-p) without its per-step bookkeeping: positions and attention masks are built
+    once for all steps and each step only slices them; the greedy tests check it token for token against
+    ``generate``. Sampling draws through :func:`sample_from`."""
+    first = next(module.parameters())
+    device, dtype = first.device, first.dtype if first.is_floating_point() else torch.float32
     pad = pad if pad is not None else (eos if eos is not None else 0)
     context = _context_length(module)
     if context:  # the prompt's tail and the new tokens must fit the model's positions
         s = SamplingConfig(min(s.max_new_tokens, context - 1), s.do_sample, s.temperature, s.top_p, s.top_k)
         prompts = [p[-(context - s.max_new_tokens):] for p in prompts]
-    width = max(len(p) for p in prompts)
-    input_ids = torch.full((len(prompts), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    batch, width, steps = len(prompts), max(len(p) for p in prompts), s.max_new_tokens
+    input_ids = torch.full((batch, width), pad, dtype=torch.long)
+    mask = torch.ones((batch, width + steps), dtype=torch.long)  # the new tokens are always attended
     for row, ids in enumerate(prompts):
         input_ids[row, width - len(ids):] = torch.tensor(ids)
-        mask[row, width - len(ids):] = 1
+        mask[row, : width - len(ids)] = 0
     input_ids, mask = input_ids.to(device), mask.to(device)
-    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)  # as transformers' generate builds them
-    cache_key, extra = _forward_keywords(module)
-    cache: Any = None
-    try:
-        from transformers import DynamicCache
-
-        cache = DynamicCache(config=module.config)
-    except (ImportError, TypeError):  # older transformers: the model creates its own cache
-        cache = None
-    batch = len(prompts)
+    prompt_mask = mask[:, :width]
+    positions = (prompt_mask.cumsum(-1) - 1).masked_fill(prompt_mask == 0, 1)  # as transformers' generate builds them
+    new_positions = positions[:, -1:] + 1 + torch.arange(steps, device=device)  # (batch, steps)
+    step_masks = _decode_mask(module, mask, dtype)
+    cache_key, extra = _forward_keywords(type(module))
+    cache = _new_cache(module)
     done = torch.zeros(batch, dtype=torch.bool, device=device)
     tokens: list[torch.Tensor] = []
     token_logprobs: list[torch.Tensor] = []
-    step_ids, step_positions = input_ids, positions
-    for _ in range(s.max_new_tokens):
-        out = module(input_ids=step_ids, attention_mask=mask, position_ids=step_positions, use_cache=True,
-                     **{cache_key: cache}, **extra)
-        cache = out[cache_key] if cache_key in out else out["past_key_values"]
-        logits = out["logits"][:, -1, :].float()
-        if s.do_sample:
-            probs = torch.softmax(filter_logits(logits / s.temperature, s.top_k, s.top_p), dim=-1)
-            token = torch.multinomial(probs, 1)[:, 0]
-        else:
-            token = logits.argmax(-1)
-        token = token.masked_fill(done, pad)
-        tokens.append(token)
-        if keep_logprobs:
-            token_logprobs.append(_scaled_logprobs(logits, token, s.temperature))
+    inputs = {"input_ids": input_ids, "attention_mask": prompt_mask, "position_ids": positions, "use_cache": True,
+              cache_key: cache, **extra}
+    for step in range(steps):
+        out = module(**inputs)
+        if cache is None:  # the model made the cache: carry it over
+            inputs[cache_key] = out[cache_key] if cache_key in out else out["past_key_values"]
+        token, logprob = _next_token(out["logits"][:, -1, :].float(), s, keep_logprobs)
         if eos is not None:
-            done = done | (token == eos)
-            if bool(done.all()):
-                break
-        step_ids = token[:, None]
-        step_positions = step_positions[:, -1:] + 1
-        mask = torch.cat([mask, torch.ones((batch, 1), dtype=mask.dtype, device=device)], dim=1)
+            token = token.masked_fill(done, pad)
+            done |= token == eos
+        tokens.append(token)
+        if logprob is not None:
+            token_logprobs.append(logprob)
+        if eos is not None and bool(done.all()):
+            break
+        inputs.update(input_ids=token[:, None], position_ids=new_positions[:, step : step + 1],
+                      attention_mask=step_masks[..., : width + step + 1])
     new = torch.stack(tokens, dim=1).cpu()
     return new, torch.stack(token_logprobs, dim=1).cpu() if keep_logprobs else None
 
@@ -267,11 +359,7 @@ def _plain_generate(module: Any, prompts: list[list[int]], s: SamplingConfig, eo
             batch = torch.tensor([windows[i] for i in slots], device=device)
             out = module(input_ids=batch, use_cache=False)
             logits = (out.logits if hasattr(out, "logits") else out)[:, -1, :].float()
-            if s.do_sample:
-                probs = torch.softmax(filter_logits(logits / s.temperature, s.top_k, s.top_p), dim=-1)
-                picked = torch.multinomial(probs, 1)[:, 0]
-            else:
-                picked = logits.argmax(-1)
+            picked, _ = _next_token(logits, s, False)
             for i, token, row_logits in zip(slots, picked.tolist(), logits):
                 rows[i].append(token)
                 new[i].append(token)

@@ -2,8 +2,8 @@
 distribution builds.
 
 Per step (see ``codex_ml.offline.rl.loop``): ``act_batch`` samples G completions per prompt through the
-models distribution's generation (``codex_ml.offline.models.generation.generate``: transformers' ``generate``
-with its KV cache); the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
+models distribution's generation (``codex_ml.offline.models.generation.generate``: a KV-cached loop over the
+model's forward); the loop scores them; ``update`` turns rewards into advantages (group-normalised for GRPO,
 leave-one-out for RLOO), computes the completion tokens' log-probabilities (prompt and padding masked)
 and minimises the clipped surrogate ``-min(r A, clip(r, 1-e, 1+e) A)`` plus, when ``kl_coef`` > 0,
 ``kl_coef`` times the k3 estimate of KL to the frozen starting policy ``exp(ref-logp) - (ref-logp) - 1``.
@@ -14,6 +14,7 @@ Dropout stays off (the module is kept in eval mode), so sampling and loss see th
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,13 @@ from safetensors.torch import load_model, save_model
 STATE_FILE = "agent_state.json"
 POLICY_WEIGHTS = "policy.safetensors"
 GENERATOR_FILE = "generator.safetensors"
+PROMPT_CACHE_SIZE = 4096  # encoded prompts kept by an agent
+
+
+def _fusable(params: list[torch.nn.Parameter]) -> bool:
+    """Whether torch's fused AdamW kernel (one kernel for all tensors, the optimizer TRL's trainer picks by
+    default) takes these parameters: floating point, on CPU or CUDA."""
+    return bool(params) and all(p.dtype.is_floating_point and p.device.type in ("cpu", "cuda") for p in params)
 
 
 def _device(name: str) -> torch.device:
@@ -51,7 +59,10 @@ class PolicyGradientAgent:
         self.module.eval()  # no dropout: the loss must see the policy that sampled
         self.reference = self._frozen_copy() if settings.kl_coef > 0 else None
         params = [p for p in self.module.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
+        self.optimizer = torch.optim.AdamW(
+            params, lr=settings.learning_rate, weight_decay=settings.weight_decay, fused=_fusable(params) or None
+        )
+        self.keeps_logits = "logits_to_keep" in inspect.signature(self.module.forward).parameters
         self.generator = torch.Generator().manual_seed(settings.seed)
         hf = getattr(self.tokenizer, "hf", None)
         self.eos_id = self.tokenizer.eos_token_id
@@ -62,6 +73,7 @@ class PolicyGradientAgent:
             raise AgentSettingsError(f"{name}: max_new_tokens={settings.max_new_tokens} leaves no room for the prompt "
                                      f"in the model's context of {self.context} tokens; lower it")
         self.updates = 0
+        self._prompt_ids: dict[str, list[int]] = {}  # a prompt is encoded once, not at every act and update
 
     @property
     def group_size(self) -> int:
@@ -79,11 +91,17 @@ class PolicyGradientAgent:
     def prompt_ids(self, prompt: str) -> list[int]:
         """The policy's own token ids for ``prompt`` (a start token when it encodes to nothing), cut from the
         left so prompt and completion fit the context."""
-        ids = list(self.tokenizer.encode(prompt))
-        if not ids:
-            start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.eos_id
-            ids = [start] if start is not None else [self.pad_id]
-        return ids[-(self.context - self.settings.max_new_tokens) :]
+        ids = self._prompt_ids.get(prompt)
+        if ids is None:
+            ids = list(self.tokenizer.encode(prompt))
+            if not ids:
+                start = self.tokenizer.bos_token_id if self.tokenizer.bos_token_id is not None else self.eos_id
+                ids = [start] if start is not None else [self.pad_id]
+            ids = ids[-(self.context - self.settings.max_new_tokens) :]
+            if len(self._prompt_ids) >= PROMPT_CACHE_SIZE:
+                self._prompt_ids.clear()
+            self._prompt_ids[prompt] = ids
+        return list(ids)
 
     def act(self, state: RLState) -> RLAction:
         return self.act_batch([state])[0]
@@ -115,24 +133,32 @@ class PolicyGradientAgent:
 
     # --- learning ------------------------------------------------------------------------------
     def _batch(self, trajectory: Sequence[TrajectoryStep]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Right-padded prompt + completion ids, the attention mask, and the mask of completion targets
-        (aligned with ``logits[:, :-1]``)."""
+        """Right-padded prompt + completion ids (rows, width), the attention mask, and the mask of completion
+        targets (rows, span) over the last ``span`` positions -- those after the shortest prompt, where every
+        completion lies -- aligned with what :meth:`_logprobs` returns."""
         rows = [(self.prompt_ids(step["prompt"]), list(step["completion_ids"])) for step in trajectory]
         width = max(len(p) + len(c) for p, c in rows)
+        span = width - min(len(p) for p, _ in rows)  # the first completion token sits at width - span or later
         ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)
-        targets = torch.zeros((len(rows), width - 1), dtype=torch.float32)
+        targets = torch.zeros((len(rows), span), dtype=torch.float32)
         for row, (prompt, completion) in enumerate(rows):
             seq = prompt + completion
             ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
             attention[row, : len(seq)] = 1
-            targets[row, len(prompt) - 1 : len(seq) - 1] = 1.0
+            targets[row, len(prompt) - (width - span) : len(seq) - (width - span)] = 1.0
         return ids.to(self.device), attention.to(self.device), targets.to(self.device)
 
-    def _logprobs(self, module: torch.nn.Module, ids: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-        logits = module(input_ids=ids, attention_mask=attention, use_cache=False).logits[:, :-1].float()
-        logits = logits / self.settings.temperature
-        return torch.log_softmax(logits, dim=-1).gather(2, ids[:, 1:, None])[:, :, 0]
+    def _logprobs(self, module: torch.nn.Module, ids: torch.Tensor, attention: torch.Tensor, span: int) -> torch.Tensor:
+        """log_softmax(logits / temperature) of the last ``span`` tokens of each row, shape (rows, span): the
+        vocabulary projection runs only on the ``span + 1`` positions that predict them (``logits_to_keep``),
+        and logsumexp + gather replaces a full log_softmax."""
+        keep = {"logits_to_keep": span + 1} if self.keeps_logits else {}
+        logits = module(input_ids=ids, attention_mask=attention, use_cache=False, **keep).logits
+        logits = logits[:, -(span + 1) : -1].float()
+        if self.settings.temperature != 1.0:
+            logits = logits / self.settings.temperature
+        return logits.gather(2, ids[:, -span:, None])[:, :, 0] - logits.logsumexp(-1)
 
     def _reduce(self, per_token: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self.settings.loss_normalisation == "sequence":
@@ -149,14 +175,15 @@ class PolicyGradientAgent:
         if not trajectory or not any(step["completion_ids"] for step in trajectory):
             return {"loss": 0.0, "updated": 0.0, **stats}
         ids, attention, mask = self._batch(trajectory)
+        span = mask.shape[1]
         adv = torch.tensor(adv_list, dtype=torch.float32, device=self.device)[:, None]
         with torch.no_grad():
-            old = self._logprobs(self.module, ids, attention) if s.inner_steps > 1 else None
-            ref = self._logprobs(self.reference, ids, attention) if self.reference is not None else None
+            old = self._logprobs(self.module, ids, attention, span) if s.inner_steps > 1 else None
+            ref = self._logprobs(self.reference, ids, attention, span) if self.reference is not None else None
         losses, kls, clipped, norms = [], [], [], []
         params = [p for group in self.optimizer.param_groups for p in group["params"]]
         for _ in range(s.inner_steps):
-            logp = self._logprobs(self.module, ids, attention)
+            logp = self._logprobs(self.module, ids, attention, span)
             ratio = torch.exp(logp - (old if old is not None else logp.detach()))
             clipped_ratio = ratio.clamp(1 - s.clip_epsilon, 1 + s.clip_epsilon)
             per_token = -torch.min(ratio * adv, clipped_ratio * adv)
