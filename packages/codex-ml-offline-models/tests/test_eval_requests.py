@@ -112,6 +112,31 @@ def test_batched_scoring_matches_the_plain_computation_in_the_order_given(model)
         assert value == pytest.approx(ref_value, abs=TOL) and greedy == ref_greedy
 
 
+# every context here serves several continuations: one-token answers (nothing after the context), and
+# choices of very different lengths that share a row behind one mask
+SHARED = [("Question: which one? Answer:", c) for c in (" A", " B", " C", " D")] + [
+    ("Return a new transport that the protocol", c) for c in (" should use.", " x", " will never, ever be used again here")]
+
+
+@pytest.mark.parametrize("family, attention", [("gpt2", "sdpa"), ("gpt2", "eager"), ("tinyllama", "sdpa")])
+def test_continuations_sharing_a_context_row_match_the_plain_computation(family, attention, gpt2_dir, tinyllama_dir):
+    from codex_ml.offline.models.hf import load_gpt2_model, load_tinyllama_model
+
+    loaded = (load_gpt2_model(gpt2_dir, batch_size=3) if family == "gpt2" else load_tinyllama_model(tinyllama_dir))
+    loaded.module.set_attn_implementation(attention)
+    encoder = RequestEncoder(loaded.tokenizer)
+    for (context, continuation), (value, greedy) in zip(SHARED, loaded.loglikelihood(SHARED)):
+        pair = encoder.pair(context, continuation)
+        assert (value, greedy) == pytest.approx(reference(loaded, pair.context, pair.continuation), abs=TOL)
+
+
+def test_the_set_tokenised_in_one_batch_gives_the_requests_tokenised_one_by_one(model):
+    batched = RequestEncoder(model.tokenizer).pairs(REQUESTS)
+    assert batched == [RequestEncoder(model.tokenizer).pair(context, cont) for context, cont in REQUESTS]
+    with pytest.raises(ScoringRequestError, match="loglikelihood request 1: empty continuation"):
+        RequestEncoder(model.tokenizer).pairs([("a", " b"), ("a", "")])
+
+
 def test_order_is_restored_after_length_sorting_and_grouping(model):
     order = list(range(len(REQUESTS)))
     random.Random(3).shuffle(order)

@@ -99,3 +99,18 @@ def test_a_minilm_directory_that_differs_from_its_manifest_is_refused(tmp_path, 
         models.resolve_and_instantiate("offline:minilm", path=tmp_path)
     monkeypatch.setenv("CODEX_ML_ALLOW_MODIFIED_ARTIFACTS", "1")
     assert models.resolve_and_instantiate("offline:minilm", path=tmp_path).module.config.dropout == 0.5
+
+
+def test_gpt2_runs_the_fused_tanh_gelu_and_computes_what_transformers_computes(gpt2_dir):
+    import transformers
+    from codex_ml.offline.models.hf import load_gpt2_model
+
+    loaded = load_gpt2_model(gpt2_dir).module
+    plain = transformers.GPT2LMHeadModel.from_pretrained(gpt2_dir, local_files_only=True).eval()
+    kinds = {type(m).__name__ for m in loaded.modules()}
+    assert "GELUTanh" in kinds and "NewGELUActivation" not in kinds
+    assert "NewGELUActivation" in {type(m).__name__ for m in plain.modules()}
+    assert loaded.config.activation_function == plain.config.activation_function  # what is saved is unchanged
+    ids = torch.randint(0, plain.config.vocab_size, (2, 24))
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(input_ids=ids).logits, plain(input_ids=ids).logits, atol=1e-5, rtol=1e-5)

@@ -92,18 +92,13 @@ class CausalLM:
                       add_bos_token: bool | None = None) -> list[tuple[float, bool]]:
         """Per (context, continuation): the continuation's summed log-probability and whether greedy
         decoding would have produced it. In the order given."""
-        encoder = RequestEncoder(self.tokenizer, add_bos_token)
-        token_requests = []
-        for index, (context, continuation) in enumerate(requests):
-            try:
-                token_requests.append(encoder.pair(context, continuation))
-            except ScoringRequestError as exc:
-                raise ScoringRequestError(f"loglikelihood request {index}: {exc}") from None
+        token_requests = RequestEncoder(self.tokenizer, add_bos_token).pairs(requests)
         return self._scorer().score(token_requests)
 
     def loglikelihood_rolling(self, requests: Sequence[str], *, add_bos_token: bool | None = None) -> list[float]:
         """Per text: its total log-likelihood over disjoint windows of the model's length."""
         encoder = RequestEncoder(self.tokenizer, add_bos_token)
+        encoder.prefetch(requests)
         windows, owners = [], []
         for index, text in enumerate(requests):
             if not text:

@@ -13,6 +13,7 @@ from codex_ml.artifacts.resolver import resolve
 from codex_ml.errors import MalformedArtifactError
 from codex_ml.offline.models import artifacts
 from codex_ml.offline.models.causal_lm import DEFAULT_BATCH_SIZE, CausalLM
+from codex_ml.offline.models.fused_activations import use_fused_activations
 from codex_ml.offline.models.hf_tokenizer import HFTokenizer
 from codex_ml.offline.models.offline_env import import_transformers
 from codex_ml.offline.models.weights import PICKLE, load_pickle_state_dict, weights_file
@@ -54,6 +55,7 @@ def _load_module(directory: Path, family: str):
     else:
         module = model_class.from_pretrained(directory, config=config, local_files_only=True, use_safetensors=True,
                                              **attention)
+    use_fused_activations(module)
     module.eval()
     return module
 

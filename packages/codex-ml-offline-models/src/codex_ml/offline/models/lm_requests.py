@@ -45,21 +45,50 @@ class RequestEncoder:
         self.bos_token_id = bos if bos is not None else self.prefix_token_id
         self.add_bos = tokenizer_adds_bos(tokenizer) if add_bos_token is None else bool(add_bos_token)
         self._bos_text = _decode_special(tokenizer, self.prefix_token_id)
-        self._contexts: dict[str, list[int]] = {}
+        self._plain: dict[str, list[int]] = {}
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Encode ``texts`` in one call of the tokenizer's batch encoder (when it has one): a whole
+        evaluation set tokenised at once instead of one Python round trip per string."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._plain))
+        batch = getattr(self.tokenizer, "encode_batch", None)
+        if todo and callable(batch):
+            self._plain.update(zip(todo, (list(ids) for ids in batch(todo))))
+
+    def _ids(self, text: str) -> list[int]:
+        ids = self._plain.get(text)
+        if ids is None:  # memoised: the choices of a question share its context
+            ids = self._plain[text] = list(self.tokenizer.encode(text))
+        return ids
 
     def encode(self, text: str) -> list[int]:
         """``text`` as the model reads it: plain ids, BOS first when BOS is on and the text lacks it."""
-        ids = list(self.tokenizer.encode(text))
+        ids = self._ids(text)
         if self.add_bos and not (self._bos_text and text.startswith(self._bos_text)):
             return [self.bos_token_id, *ids]
-        return ids
+        return list(ids)
+
+    def pairs(self, requests: Sequence[tuple[str, str]]) -> list[TokenRequest]:
+        """:meth:`pair` of every request, its texts tokenised in one batch; an error names the request."""
+        texts = []
+        for context, continuation in requests:
+            stripped = context.rstrip()
+            texts += [stripped, context + continuation] if context else [continuation]
+        self.prefetch(texts)
+        token_requests = []
+        for index, (context, continuation) in enumerate(requests):
+            try:
+                token_requests.append(self.pair(context, continuation))
+            except ScoringRequestError as exc:
+                raise ScoringRequestError(f"loglikelihood request {index}: {exc}") from None
+        return token_requests
 
     def pair(self, context: str, continuation: str) -> TokenRequest:
         """One loglikelihood request. An empty continuation is refused (it would score 0, a free win)."""
         if not continuation:
             raise ScoringRequestError(f"empty continuation after context {context[-40:]!r}: nothing to score")
         if not context:
-            cont = list(self.tokenizer.encode(continuation))
+            cont = list(self._ids(continuation))
             if cont and cont[0] == self.prefix_token_id:
                 return _checked(cont[:1], cont[1:], context, continuation)
             return _checked([self.prefix_token_id], cont, context, continuation)
@@ -68,9 +97,7 @@ class RequestEncoder:
         if moved:
             context, continuation = stripped, context[len(stripped):] + continuation
         whole = self.encode(context + continuation)
-        ctx = self._contexts.get(context)
-        if ctx is None:  # the choices of a question share its context: encode it once
-            ctx = self._contexts[context] = self.encode(context)
+        ctx = self.encode(context)
         return _checked(ctx, whole[len(ctx):], context, continuation)
 
     def rolling(self, text: str, max_length: int) -> list[TokenRequest]:

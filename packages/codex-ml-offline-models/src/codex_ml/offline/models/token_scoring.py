@@ -5,22 +5,19 @@ vocabulary at every position:
 
 - requests are sorted by length (longest first) and padded on the right into batches; results come
   back in the order the requests were given;
-- requests that share a context are run as one group: the context goes through the model once and its
-  KV cache is reused for every continuation (multiple choice: one context, N choices);
+- requests that share a context are run as one row: the context once, then each continuation after it,
+  with a mask that lets a continuation see the context and itself only and position ids that restart
+  after the context for each (multiple choice: one context, N choices, one forward, nothing copied);
 - the LM head is applied only to the hidden states that predict continuation tokens, and the
   log-softmax only there.
 
-Right padding needs no attention mask for a causal model (no real token sees a later pad); the second
-step of a shared context masks the pads that shorter contexts left in the cache and gives each
-continuation its true positions.
+Right padding needs no attention mask for a causal model (no real token sees a later pad).
 
-Modules that are not transformers causal LMs (e.g. MiniLM) have no cache or separate head: they are
-run whole (still batched and length-sorted) and only the continuation positions are scored.
+Modules that are not transformers causal LMs (e.g. MiniLM) have no separate head and take no masks:
+they are run whole (still batched and length-sorted) and only the continuation positions are scored.
 """
 from __future__ import annotations
 
-import copy
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -56,9 +53,9 @@ class TokenScorer:
         head = module.get_output_embeddings() if callable(getattr(module, "get_output_embeddings", None)) else None
         self._split = base is not None and base is not module and head is not None
         self._base, self._head = (base, head) if self._split else (None, None)
-        # transformers 5 renamed ``past_key_values`` to ``cache`` (the old name still works, with a warning)
-        self._cache_arg = "cache" if self._split and "cache" in inspect.signature(base.forward).parameters \
-            else "past_key_values"
+        # a shared row needs a custom mask: torch's SDPA and the eager path take one, flash-attention kernels do not
+        implementation = getattr(getattr(module, "config", None), "_attn_implementation", None)
+        self._masks = self._split and implementation in ("sdpa", "eager")
 
     @property
     def device(self) -> torch.device:
@@ -70,8 +67,13 @@ class TokenScorer:
         groups: dict[tuple[int, ...], list[int]] = {}
         for index, request in enumerate(fitted):
             groups.setdefault(request.context, []).append(index)
-        shared = [(ctx, members) for ctx, members in groups.items() if len(members) > 1 and self._split]
-        single = [i for ctx, members in groups.items() if not (len(members) > 1 and self._split) for i in members]
+        shared: list[tuple[tuple[int, ...], list[int]]] = []
+        single: list[int] = []
+        for context, members in groups.items():
+            if self._shares(context, members, fitted):
+                shared.append((context, members))
+            else:
+                single += members
         results: list[tuple[float, bool] | None] = [None] * len(fitted)
         self.module.eval()
         with torch.inference_mode():
@@ -79,8 +81,9 @@ class TokenScorer:
             for batch in self._whole_batches(single, fitted):
                 for index, value in zip(batch, self._score_whole([fitted[i] for i in batch])):
                     results[index] = value
-            shared.sort(key=lambda g: (-len(g[0]), g[1][0]))  # continuations are re-sorted inside each batch
-            for batch in self._group_batches(shared):
+            widths = {ctx: _row_width(ctx, [fitted[i] for i in members]) for ctx, members in shared}
+            shared.sort(key=lambda g: (-widths[g[0]], g[1][0]))
+            for batch in self._group_batches(shared, widths):
                 contexts = [ctx for ctx, _ in batch]
                 members = [[fitted[i] for i in m] for _, m in batch]
                 for (_, indices), values in zip(batch, self._score_shared(contexts, members)):
@@ -90,6 +93,16 @@ class TokenScorer:
         if missing:
             raise RuntimeError(f"internal error: request(s) {missing[:5]} were not scored")
         return results  # type: ignore[return-value]
+
+    def _shares(self, context: tuple[int, ...], members: Sequence[int], fitted: Sequence[TokenRequest]) -> bool:
+        """Whether several continuations of one context go in one row. It always saves recomputing the
+        context; it must not cost more attention than the rows it replaces: for tails t_i after a
+        context c, (sum t)^2 - sum t^2 <= (n - 1) c^2. Multiple choice passes easily; rolling windows,
+        whose shared context is the prefix token alone, do not."""
+        if not (self._masks and len(members) > 1):
+            return False
+        tails = [len(fitted[i].continuation) - 1 for i in members]
+        return sum(tails) ** 2 - sum(t * t for t in tails) <= (len(members) - 1) * len(context) ** 2
 
     def _whole_batches(self, order: Sequence[int], fitted: Sequence[TokenRequest]):
         """Consecutive requests (sorted longest first) in batches of at most ``batch_size`` rows, cut early
@@ -110,22 +123,27 @@ class TokenScorer:
         if batch:
             yield batch
 
-    def _group_batches(self, groups: list[tuple[tuple[int, ...], list[int]]]):
-        """Consecutive groups whose members add up to at most ``batch_size`` rows (one group at least)."""
+    def _group_batches(self, groups: list[tuple[tuple[int, ...], list[int]]], widths: dict[tuple[int, ...], int]):
+        """Consecutive shared rows (sorted widest first) whose requests add up to at most ``batch_size``
+        (one row at least) and, on a CPU, whose padded tokens stay within ``CPU_BATCH_TOKENS``."""
+        budget = CPU_BATCH_TOKENS if self.device.type == "cpu" else None
         batch: list[tuple[tuple[int, ...], list[int]]] = []
-        rows = 0
+        requests = width = 0
         for group in groups:
-            if batch and rows + len(group[1]) > self.batch_size:
+            if batch and (requests + len(group[1]) > self.batch_size
+                          or (budget is not None and (len(batch) + 1) * width > budget)):
                 yield batch
-                batch, rows = [], 0
+                batch, requests = [], 0
+            if not batch:
+                width = widths[group[0]]
             batch.append(group)
-            rows += len(group[1])
+            requests += len(group[1])
         if batch:
             yield batch
 
-    def _padded(self, rows: Sequence[Sequence[int]]) -> torch.Tensor:
+    def _padded(self, rows: Sequence[Sequence[int]], fill: int = PAD_ID) -> torch.Tensor:
         width = max(len(r) for r in rows)
-        return torch.tensor([list(r) + [PAD_ID] * (width - len(r)) for r in rows], dtype=torch.long, device=self.device)
+        return torch.tensor([list(r) + [fill] * (width - len(r)) for r in rows], dtype=torch.long, device=self.device)
 
     def _score_whole(self, requests: Sequence[TokenRequest]) -> list[tuple[float, bool]]:
         """One forward over each (context + continuation[:-1]); only the continuation positions are scored."""
@@ -143,55 +161,46 @@ class TokenScorer:
         return _sum_by_request(logits, None, [r.continuation for r in requests])
 
     def _score_shared(self, contexts: Sequence[tuple[int, ...]], members: Sequence[Sequence[TokenRequest]]):
-        """Contexts once (keeping their KV cache), then every continuation on a copy of its context's cache.
-
-        Continuations run in chunks of similar length (longest first), so one long choice does not pad
-        every other row of the batch to its length."""
-        ctx_ids = self._padded(contexts)
-        out = self._base(input_ids=ctx_ids, use_cache=True)
-        lengths = [len(c) for c in contexts]
-        last = out.last_hidden_state[range(len(contexts)), [n - 1 for n in lengths]]  # predicts each first token
-        flat = [(g, r) for g, group in enumerate(members) for r in group]
-        tails = {row: r.continuation[:-1] for row, (_, r) in enumerate(flat) if len(r.continuation) > 1}
-        chunks = list(_similar_lengths(sorted(tails, key=lambda row: (-len(tails[row]), row)), tails))
-        cache = getattr(out, "cache", None) or out.past_key_values
-        hidden: dict[int, torch.Tensor] = {}
-        for number, chunk in enumerate(chunks):
-            owned = cache if number == len(chunks) - 1 else copy.deepcopy(cache)
-            owned.batch_select_indices(torch.tensor([flat[row][0] for row in chunk], device=self.device))
-            ids = self._padded([tails[row] for row in chunk])
-            mask = torch.ones(len(chunk), ctx_ids.shape[1] + ids.shape[1], dtype=torch.long, device=self.device)
-            for i, row in enumerate(chunk):
-                mask[i, lengths[flat[row][0]]:ctx_ids.shape[1]] = 0  # the padding after a shorter context
-            offsets = torch.tensor([lengths[flat[row][0]] for row in chunk], device=self.device)
-            positions = offsets[:, None] + torch.arange(ids.shape[1], device=self.device)[None, :]
-            states = self._base(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=True,
-                                **{self._cache_arg: owned}).last_hidden_state
-            for i, row in enumerate(chunk):
-                hidden[row] = states[i, :len(tails[row])]
-        pieces = []
-        for row, (g, _) in enumerate(flat):
-            pieces.append(last[g:g + 1])
-            if row in hidden:
-                pieces.append(hidden[row])
-        values = _sum_by_request(torch.cat(pieces), self._head, [r.continuation for _, r in flat])
+        """Each context followed by all its continuations in one row; a mask lets every continuation see
+        the context and itself only, and position ids restart after the context for each of them."""
+        rows, segments, positions, picks = [], [], [], []
+        for row, (context, group) in enumerate(zip(contexts, members)):
+            ids, seg, pos = list(context), [0] * len(context), list(range(len(context)))
+            for number, request in enumerate(group, start=1):
+                tail = request.continuation[:-1]
+                start = len(ids)
+                picks.append((row, [len(context) - 1, *range(start, start + len(tail))]))
+                ids += tail
+                seg += [number] * len(tail)
+                pos += range(len(context), len(context) + len(tail))
+            rows.append(ids)
+            segments.append(seg)
+            positions.append(pos)
+        width = max(len(r) for r in rows)
+        ids = self._padded(rows)
+        seg = self._padded(segments, fill=-1)
+        pos = self._padded(positions)
+        index = torch.arange(width, device=self.device)
+        mask = (index[None, None, :] <= index[None, :, None]) & (
+            (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & (seg[:, None, :] >= 0)
+        mask |= torch.eye(width, dtype=torch.bool, device=self.device)[None]  # a pad sees itself: no empty row
+        dtype = self._head.weight.dtype
+        additive = torch.zeros(mask.shape, dtype=dtype, device=self.device).masked_fill_(~mask, torch.finfo(dtype).min)
+        states = self._base(input_ids=ids, attention_mask=additive[:, None], position_ids=pos,
+                            use_cache=False).last_hidden_state
+        row_index = [row for row, cols in picks for _ in cols]
+        col_index = [c for _, cols in picks for c in cols]
+        flat = [r for group in members for r in group]
+        values = _sum_by_request(states[row_index, col_index], self._head, [r.continuation for r in flat])
         out_values, start = [], 0
         for group in members:
             out_values.append(values[start:start + len(group)])
             start += len(group)
         return out_values
 
-
-def _similar_lengths(rows: Sequence[int], tails: dict[int, Sequence[int]]):
-    """Consecutive runs of ``rows`` (sorted longest first) whose lengths stay above 2/3 of the run's first."""
-    chunk: list[int] = []
-    for row in rows:
-        if chunk and 3 * len(tails[row]) < 2 * len(tails[chunk[0]]):
-            yield chunk
-            chunk = []
-        chunk.append(row)
-    if chunk:
-        yield chunk
+def _row_width(context: Sequence[int], requests: Sequence[TokenRequest]) -> int:
+    """Tokens in a shared row: the context, then every continuation but its last token."""
+    return len(context) + sum(len(r.continuation) - 1 for r in requests)
 
 
 #: Positions whose logits are computed at once: small enough to stay in cache, large enough to batch well.
