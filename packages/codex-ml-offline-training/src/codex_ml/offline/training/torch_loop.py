@@ -326,9 +326,6 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     if cfg.resume is True and out is None:
         raise CodexMLError("offline:functional: resume=true looks for checkpoints in output_dir, and none is set")
     sharded = runtime.distributed and cfg.strategy == "fsdp"
-    if sharded and (cfg.checkpoint_interval or cfg.resume not in (False, "")):
-        raise CodexMLError("offline:functional: checkpoints are not written or resumed under training.strategy=fsdp "
-                           "yet; set checkpoint_interval=0 and resume=false, or use training.strategy=ddp")
     _check_context(cfg, module)
     batch_size = per_device_batch(cfg, runtime.world_size)
     torch.manual_seed(cfg.seed)
@@ -350,7 +347,7 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
     path = _resume_path(cfg, checkpoints) if checkpoints or isinstance(cfg.resume, str) else None
     if path is not None:
         _check_resume(cfg, ckpt.read_state(path), data_fp, path, runtime.world_size)
-        state = ckpt.load_checkpoint(path, module, optimizer)
+        state = ckpt.load_checkpoint(path, module, optimizer, sharded=sharded)
         start, tokens_seen, resumed_from = state["step"], state["tokens_seen"], str(path)
         order = BlockOrder(len(train), cfg.seed, **state["data_position"])
         carried = state.get("log_window") or carried
@@ -446,6 +443,7 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
             evals.append({"step": done, "eval_loss": value})
         if want_checkpoint:
             _check_weights(params, done)
+            full_state = ckpt.gather_full_state(module, optimizer) if sharded else None  # every rank takes part
             if runtime.is_main:
                 if hasattr(log, "sync"):
                     log.sync()  # the metrics up to this step are on disk before the checkpoint that resumes after them
@@ -456,7 +454,7 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
                     "config": cfg.to_dict(), "config_hash": cfg.training_hash(), "data_fingerprint": data_fp,
                     "data_position": order.position(), "tokens_seen": tokens_seen, "world_size": runtime.world_size,
                     "log_window": window, "scheduler": {"kind": cfg.lr_scheduler, "step": done}},
-                    cfg.keep_checkpoints, written)
+                    cfg.keep_checkpoints, written, full_state=full_state)
                 saved[:] = [str(p) for p in written]
             runtime.barrier()
     elapsed = time.perf_counter() - started
