@@ -30,12 +30,14 @@ CHOICES = {
     "precision": ("fp32", "bf16", "fp16"),
     "lr_scheduler": ("linear", "cosine", "constant"),
     "strategy": ("ddp", "fsdp"),
+    "compile_mode": ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"),
 }
 REPORTERS = ("jsonl", "tensorboard", "mlflow")
 
 #: Keys that may change between a run and its resumption without changing what is computed.
 RESUME_FREE_KEYS = frozenset({"log_interval", "eval_interval", "checkpoint_interval", "keep_checkpoints", "output_dir",
-                              "resume", "force_resume", "progress", "device", "compile", "gradient_checkpointing",
+                              "resume", "force_resume", "progress", "device", "compile", "compile_backend",
+                              "compile_mode", "gradient_checkpointing",
                               "report_to", "eval_max_blocks", "token_cache"})
 
 #: Expected JSON types per key (bool is never accepted as a number).
@@ -45,6 +47,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "min_lr_ratio": float, "block_size": int, "eval_fraction": float, "eval_interval": int,
     "checkpoint_interval": int, "keep_checkpoints": int, "output_dir": str, "resume": (bool, str),
     "force_resume": bool, "progress": bool, "device": str, "precision": str, "compile": bool,
+    "compile_backend": str, "compile_mode": str,
     "gradient_checkpointing": bool, "lr_scheduler": str, "strategy": str, "global_batch_size": int,
     "report_to": list, "eval_max_blocks": int, "token_cache": bool,
 }
@@ -92,6 +95,11 @@ class TrainerConfig:
     precision: str
     #: ``torch.compile`` the model before training.
     compile: bool
+    #: ``torch.compile``'s backend (``inductor``; ``aot_eager`` or ``eager`` to check a model traces without
+    #: generating code), as HF's ``torch_compile_backend``.
+    compile_backend: str
+    #: ``torch.compile``'s mode: ``default``, ``reduce-overhead`` (CUDA graphs), ``max-autotune``, ...
+    compile_mode: str
     #: Recompute activations in the backward pass (models with ``gradient_checkpointing_enable``).
     gradient_checkpointing: bool
     #: ``linear`` or ``cosine`` decay to ``min_lr_ratio`` x peak after warmup, or ``constant`` after warmup.

@@ -290,11 +290,20 @@ def _prepare_module(cfg: TrainerConfig, module: torch.nn.Module, runtime: rt.Run
     else:
         wrapped = module
     if cfg.compile:
-        wrapped = torch.compile(wrapped)
+        wrapped = torch.compile(wrapped, backend=_compile_backend(cfg.compile_backend), mode=cfg.compile_mode)
     if runtime.distributed and cfg.strategy == "ddp":
         ids = [runtime.device.index] if runtime.device.type == "cuda" else None
         wrapped = torch.nn.parallel.DistributedDataParallel(wrapped, device_ids=ids)
     return wrapped
+
+
+def _compile_backend(name: str) -> str:
+    """``name`` if torch.compile knows it, else the list of the ones it does (before any compilation)."""
+    known = torch.compiler.list_backends(exclude_tags=())
+    if name not in known:
+        raise CodexMLError(f"offline:functional: training.compile_backend={name!r} is not a torch.compile backend; "
+                           f"this torch has {', '.join(sorted(known))}")
+    return name
 
 
 def _enable_checkpointing(module: torch.nn.Module) -> None:
@@ -359,7 +368,8 @@ def _fit(cfg: TrainerConfig, model: Any, dataset: Dataset, tokenizer: Tokenizer 
 
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "runtime.json", {**runtime.describe(), "strategy": cfg.strategy if runtime.distributed else None,
-                                                 "document_masking": masking, "compile": cfg.compile})
+                                                 "document_masking": masking, "compile": cfg.compile,
+                                                 "compile_backend": cfg.compile_backend if cfg.compile else None})
     data_seconds = time.perf_counter() - prepared
     eval_module = wrapped if sharded else module
     wrapped.train()
