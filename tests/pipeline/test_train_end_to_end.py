@@ -67,6 +67,15 @@ def test_trainer_settings_are_honoured(tmp_path):
     assert read_json(run / "summary.json")["training"]["records_seen"] == 8
 
 
+@pytest.mark.parametrize("limit, expected", [("0", 0), ("2", 2)])
+def test_rollout_max_records_zero_skips_the_stage_and_n_rolls_out_n(tmp_path, limit, expected):
+    result = run_cli(["train", "-cn", "offline/tiny_fixtures", "-q", f"rollout.max_records={limit}"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = only_run_dir(tmp_path)
+    assert read_json(run / "summary.json")["rollouts"]["records"] == expected
+    assert sum(line["phase"] == "rollout" for line in read_jsonl(run / "metrics.jsonl")) == expected
+
+
 def test_output_dir_and_opt_outs(tmp_path):
     corpus = tmp_path / "mine.txt"
     corpus.write_text("hello again\nsomething new\n")

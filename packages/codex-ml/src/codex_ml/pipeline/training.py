@@ -30,7 +30,7 @@ def _rollouts(session: Session, dataset: Any, tokenizer: Any, rollout_cfg: dict[
     agent = session["rl_agent"]
     limit = rollout_cfg.get("max_records")
     began = time.perf_counter()
-    records = list(itertools.islice(dataset, int(limit) if limit else None))
+    records = list(itertools.islice(dataset, None if limit is None else int(limit)))  # 0: no rollouts
     prompts = [prompt_of(record, rollout_cfg.get("prompt_field"), index=i) for i, record in enumerate(records)]
     steps = []
     group_size = int(getattr(agent, "group_size", 1))  # a group-baseline agent samples G completions per prompt
