@@ -45,6 +45,24 @@ def _losses(run: Path) -> list[float]:
     return [row["loss"] for row in rows if row.get("phase") == "train"]
 
 
+def _resume_from_step_two(tmp_path: Path, name: str, args: list[str]) -> dict:
+    """Drop the step-4 checkpoint and the final model of run ``name``, resume it under the same world size
+    and return the final weights; checks it started from checkpoint 2."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    checkpoints = sorted((tmp_path / name / "checkpoints").iterdir())
+    assert [p.name for p in checkpoints] == ["checkpoint-00000002", "checkpoint-00000004"]
+    shutil.rmtree(checkpoints[-1])
+    shutil.rmtree(tmp_path / name / "final")
+    resumed = _train(tmp_path, name, 2, [*args, "training.resume=true"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    again = json.loads((tmp_path / name / "summary.json").read_text())["training"]
+    assert again["start_step"] == 2 and again["resumed_from"].endswith("checkpoint-00000002")
+    return load_file(tmp_path / name / "final" / "model.safetensors")
+
+
 def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_path):
     single = _train(tmp_path, "one", 1, ["training.batch_size=4", "training.gradient_accumulation_steps=2"])
     assert single.returncode == 0, single.stderr[-3000:]
@@ -68,18 +86,8 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
     a, b = load_file(tmp_path / "one" / "final" / "model.safetensors"), load_file(tmp_path / "two" / "final" / "model.safetensors")
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
 
-    # resume on the same world size: drop the last checkpoint and the final model, continue from step 2
-    import shutil
-
-    checkpoints = sorted((tmp_path / "two" / "checkpoints").iterdir())
-    assert [p.name for p in checkpoints] == ["checkpoint-00000002", "checkpoint-00000004"]
-    shutil.rmtree(checkpoints[-1])
-    shutil.rmtree(tmp_path / "two" / "final")
-    resumed = _train(tmp_path, "two", 2, [*two_procs, "training.resume=true"])
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = json.loads((tmp_path / "two" / "summary.json").read_text())["training"]
-    assert again["start_step"] == 2 and again["resumed_from"].endswith("checkpoint-00000002")
-    c = load_file(tmp_path / "two" / "final" / "model.safetensors")
+    # resume on the same world size, from step 2
+    c = _resume_from_step_two(tmp_path, "two", two_procs)
     assert all(torch.equal(b[k], c[k]) for k in b)
 
 
@@ -105,21 +113,12 @@ def test_fsdp_trains_checkpoints_and_resumes_on_cpu(tmp_path):
     assert (tmp_path / "fsdp" / "final" / "model.safetensors").is_file()
 
     # the checkpoints hold the full (gathered) state; a resume from step 2 ends where the straight run did
-    import shutil
-
     from safetensors.torch import load_file
 
-    checkpoints = sorted((tmp_path / "fsdp" / "checkpoints").iterdir())
-    assert [p.name for p in checkpoints] == ["checkpoint-00000002", "checkpoint-00000004"]
-    assert json.loads((checkpoints[0] / "trainer_state.json").read_text())["sharded"] is True
+    state = json.loads((tmp_path / "fsdp" / "checkpoints" / "checkpoint-00000002" / "trainer_state.json").read_text())
+    assert state["sharded"] is True
     straight = load_file(tmp_path / "fsdp" / "final" / "model.safetensors")
-    shutil.rmtree(checkpoints[-1])
-    shutil.rmtree(tmp_path / "fsdp" / "final")
-    resumed = _train(tmp_path, "fsdp", 2, [*fsdp_args, "training.resume=true"])
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    again = json.loads((tmp_path / "fsdp" / "summary.json").read_text())["training"]
-    assert again["start_step"] == 2 and again["resumed_from"].endswith("checkpoint-00000002")
-    after = load_file(tmp_path / "fsdp" / "final" / "model.safetensors")
+    after = _resume_from_step_two(tmp_path, "fsdp", fsdp_args)
     assert all(torch.allclose(straight[k], after[k], atol=1e-6) for k in straight)
     assert _losses(tmp_path / "fsdp") == pytest.approx(losses, rel=1e-5)
 
