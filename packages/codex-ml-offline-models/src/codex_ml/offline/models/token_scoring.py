@@ -176,10 +176,10 @@ class TokenScorer:
             rows.append(ids)
             segments.append(seg)
             positions.append(pos)
-        width = max(len(r) for r in rows)
         ids = self._padded(rows)
         seg = self._padded(segments, fill=-1)
         pos = self._padded(positions)
+        width = ids.shape[1]
         index = torch.arange(width, device=self.device)
         mask = (index[None, None, :] <= index[None, :, None]) & (
             (seg[:, None, :] == 0) | (seg[:, None, :] == seg[:, :, None])) & (seg[:, None, :] >= 0)
@@ -197,6 +197,7 @@ class TokenScorer:
             out_values.append(values[start:start + len(group)])
             start += len(group)
         return out_values
+
 
 def _row_width(context: Sequence[int], requests: Sequence[TokenRequest]) -> int:
     """Tokens in a shared row: the context, then every continuation but its last token."""

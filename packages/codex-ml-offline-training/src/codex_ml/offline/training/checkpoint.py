@@ -97,7 +97,7 @@ def load_checkpoint(path: Path, module: torch.nn.Module, optimizer: torch.optim.
     for pid, scalars in state["optimizer"]["scalars"].items():
         opt_state[key_of(pid)] = dict(scalars)
     for name, value in tensors.items():
-        pid, key = name.rsplit(".", 1) if sharded else name.split(".", 1)
+        pid, key = name.rsplit(".", 1)  # the state's keys (exp_avg, step) have no dots; parameter names do
         opt_state.setdefault(key_of(pid), {})[key] = value
     optimizer_state = {"state": opt_state, "param_groups": state["optimizer"]["param_groups"]}
     if sharded:
